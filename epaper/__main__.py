@@ -1,0 +1,5 @@
+"""`python -m epaper` runs the CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,138 @@
+"""The library API: an issue folder and BuildOptions in, the print PDF, the EPUB and layout.json out (BuildResult)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import EpaperError, Finding, LayoutError
+from .fonts import Palette, check_environment, load_palette
+from .layout.grid import MM, Layout, load_layout
+from .layout.place import PageLayout, layout_issue
+from .model import Issue
+from .render import print_pdf
+from .source.folder import load_issue, unplaced_articles
+from .strings import Strings
+
+HOME = Path(__file__).resolve().parent.parent
+LAYOUTS = HOME / "layouts"
+FONTS = HOME / "fonts"
+FORMATS = ("pdf", "epub")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build and how; the CLI fills this from its flags, library callers directly."""
+
+    out: Path = Path("out")
+    formats: tuple[str, ...] = FORMATS
+    marks: bool = False  # bleed and crop marks on the print PDF
+    strict: bool = False  # warnings fail the build
+    embed_fonts: bool = False  # subset the palette's fonts into the EPUB
+
+
+@dataclass
+class BuildResult:
+    issue: Issue
+    outputs: list[Path] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    pages: list[PageLayout] = field(default_factory=list)
+
+
+Progress = Callable[[str], None]
+
+
+def write_atomic(target: Path, data: bytes | Callable[[Path], None]) -> None:
+    """Write to a temporary file beside the target, then move it into place: a failure leaves the old file intact."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        if callable(data):
+            os.close(fd)
+            data(tmp)
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def prepare(issue_dir: Path) -> tuple[Issue, Layout, Palette, Strings]:
+    """Load and check everything a build reads before any output is touched."""
+    issue = load_issue(issue_dir)
+    layout = load_layout(LAYOUTS, issue.paper.layout)
+    palette = load_palette(FONTS, traditional=issue.paper.is_traditional)
+    check_environment(palette)
+    strings = Strings(layout.folders, issue.paper.language)
+    return issue, layout, palette, strings
+
+
+def layout_record(issue: Issue, layout: Layout, pages: list[PageLayout]) -> dict:
+    """layout.json: per page and module the rectangle in mm, lines used and available, fill ratio."""
+    out_pages = []
+    for p in pages:
+        modules = [{"article": m.article.id, "slot": m.slot.name, "kind": m.article.kind,
+                    "title": m.article.title, "rect_mm": m.rect.mm(),
+                    "grid": {"col": m.col, "span": m.span, "line": m.line, "lines": m.lines},
+                    "lines_used": m.lines_used, "lines_available": m.lines_available, "fill": round(m.fill, 4)}
+                   for m in p.modules]
+        out_pages.append({"number": p.page.number, "name": p.page.name, "template": p.template.name,
+                          "size_mm": {"w": round(layout.width / MM, 2), "h": round(layout.height / MM, 2)},
+                          "modules": modules, "area_fill": round(p.area_fill, 4), "text_fill": round(p.text_fill, 4)})
+    return {"issue": {"paper": issue.paper.name, "date": issue.date.isoformat(), "number": issue.number},
+            "pages": out_pages}
+
+
+def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progress: Progress = lambda s: None) -> BuildResult:
+    """Build one issue. Every check runs before the first output is replaced, so a failed build changes nothing."""
+    unknown = [f for f in options.formats if f not in FORMATS]
+    if unknown:
+        raise EpaperError(f"unknown output format '{unknown[0]}'; expected one of: {', '.join(FORMATS)}")
+    issue, layout, palette, strings = prepare(Path(issue_dir))
+    result = BuildResult(issue)
+    for file in unplaced_articles(issue):
+        result.findings.append(Finding("W101", "warning", "article file is not on any page of the plan",
+                                       where=str(file), hint="add it to a page's articles in issue.toml"))
+    progress(f"laying out {len(issue.pages)} pages")
+    pages = layout_issue(issue, layout, palette, strings)
+    result.pages = pages
+    result.findings.extend(f for p in pages for f in p.findings)
+    title = issue.paper.epub_title.format(paper=issue.paper.name, date=issue.date)
+    html = print_pdf.render_html(issue, pages, layout, palette, strings, title=title, marks=options.marks)
+    progress("rendering the print PDF")
+    rendered = print_pdf.render_document(html, issue.root, [issue.root, LAYOUTS, FONTS])
+    result.findings.extend(rendered.findings)
+    result.findings.extend(print_pdf.check_geometry(rendered, pages))
+    errors = [f for f in result.findings if f.severity == "error" or (options.strict and f.severity == "warning")]
+    if errors:
+        raise LayoutError(errors)
+    out = Path(options.out)
+    pdf_path = out / f"{issue.slug}.pdf"
+    if "pdf" in options.formats:
+        write_atomic(pdf_path, lambda tmp: print_pdf.write_pdf(rendered, tmp, issue))
+        result.outputs.append(pdf_path)
+        layout_path = out / f"{issue.slug}.layout.json"
+        write_atomic(layout_path, json.dumps(layout_record(issue, layout, pages), ensure_ascii=False,
+                                             indent=1).encode("utf-8") + b"\n")
+        result.outputs.append(layout_path)
+    if "epub" in options.formats:
+        progress("writing the EPUB")
+        from .render import epub
+        cover = print_pdf.front_page_png(rendered)
+        epub_path = out / f"{issue.slug}.epub"
+        epub.write_epub(issue, strings, epub_path, cover_png=cover, embed_fonts=options.embed_fonts,
+                        fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")])
+        result.outputs.append(epub_path)
+    return result
+
+
+def build_many(issue_dirs: Iterable[Path], options: BuildOptions, progress: Progress) -> list[BuildResult]:
+    return [build(d, options, progress) for d in issue_dirs]

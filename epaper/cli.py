@@ -1,0 +1,99 @@
+"""Command-line arguments in, library calls out: a thin typer shell over epaper.build."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import EpaperError, LayoutError
+
+app = typer.Typer(help="epaper: one newspaper issue in, a print PDF, an EPUB 3 and a web e-paper out.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+class _Progress:
+    """Prints a step to stderr, with the time the previous step took when it was more than a moment."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.last: str | None = None
+
+    def __call__(self, step: str) -> None:
+        self.finish()
+        self.last, self.started = step, time.monotonic()
+        typer.echo(f"… {step}", err=True)
+
+    def finish(self) -> None:
+        if self.last is not None:
+            took = time.monotonic() - self.started
+            if took > 0.5:
+                typer.echo(f"  {self.last}: {took:.1f} s", err=True)
+        self.last = None
+
+
+def _fail(exc: EpaperError) -> None:
+    lines = [f"  {f}" for f in exc.findings] if isinstance(exc, LayoutError) else []
+    if lines and len(lines) > 1:
+        typer.echo("\n".join(lines), err=True)
+    first = str(exc.findings[0]) if isinstance(exc, LayoutError) and exc.findings else str(exc)
+    more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+    typer.echo(f"error: {first}{more}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+@app.command()
+def build(
+    issue_dirs: Annotated[list[Path], typer.Argument(help="Issue folders (each holds issue.toml).", metavar="ISSUE_DIR...")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("out"),
+    format: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="pdf or epub; repeat for several. Default: all.")] = None,
+    marks: Annotated[bool, typer.Option("--marks", help="Add 3 mm bleed and crop marks to the print PDF.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    embed_fonts: Annotated[bool, typer.Option("--embed-fonts", help="Subset the palette's fonts into the EPUB.")] = False,
+) -> None:
+    """Build the print PDF, the EPUB and layout.json of each ISSUE_DIR into --out."""
+    from .build import FORMATS, BuildOptions, build as run_build
+
+    options = BuildOptions(out=out, formats=tuple(format) if format else FORMATS, marks=marks, strict=strict,
+                           embed_fonts=embed_fonts)
+    progress = _Progress()
+    for issue_dir in issue_dirs:
+        try:
+            result = run_build(issue_dir, options, progress)
+        except EpaperError as exc:
+            progress.finish()
+            _fail(exc)
+        progress.finish()
+        for finding in result.findings:
+            typer.echo(str(finding), err=True)
+        for page in result.pages:
+            typer.echo(f"page {page.page.number} {page.page.name}: {len(page.modules)} articles, "
+                       f"area {100 * page.area_fill:.1f}% filled, text fill {100 * page.text_fill:.1f}%", err=True)
+        for path in result.outputs:
+            typer.echo(f"wrote {path}")
+
+
+@app.command()
+def validate(issue_dir: Annotated[Path, typer.Argument(help="An issue folder.")]) -> None:
+    """Check an issue folder (paper.toml, issue.toml, articles) without building anything."""
+    from .build import prepare
+
+    try:
+        issue, *_ = prepare(issue_dir)
+    except EpaperError as exc:
+        _fail(exc)
+    typer.echo(f"{issue_dir}: {len(issue.pages)} pages, {len(issue.articles)} articles, OK")
+
+
+@app.command()
+def version() -> None:
+    """Print epaper's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:  # pragma: no cover - entry point for python -m epaper
+    sys.exit(app())

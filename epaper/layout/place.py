@@ -1,0 +1,284 @@
+"""An Issue and its Layout in, per-page geometry out: every module, headline, photo and pre-broken column line in points.
+
+Placement here is template-driven: the page plan's articles fill the template's slots in order of importance.
+Everything is computed on the character grid with the composer's exact line counts, so whether a story fits
+is arithmetic; text that does not fit is a LayoutError naming page, article, slot and the lines over.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from ..errors import Finding, LayoutError
+from ..fonts import Palette
+from ..model import Article, Issue, Page, Photo
+from ..strings import Strings
+from .compose import CompositionSettings, Line, compose_paragraph
+from .fontmetrics import FontMetrics, load_metrics
+from .grid import Layout, Rect, Slot, Template
+
+HEADLINE_LEADING = {"kicker": 1.35, "title": 1.2, "subtitle": 1.35}
+
+
+@dataclass(frozen=True)
+class SetLine:
+    """One composed line as drawn: its font role, and an optional lead-in (the byline) in another role."""
+
+    line: Line
+    role: str
+    lead_chars: int = 0
+    lead_role: str = ""
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """A box of pre-broken lines: a headline part, a caption, or one body column of a module."""
+
+    kind: Literal["kicker", "title", "subtitle", "body", "caption"]
+    rect: Rect
+    size: float
+    line_height: float
+    lines: tuple[SetLine, ...]
+    align: Literal["justify", "center", "start"] = "justify"
+
+
+@dataclass(frozen=True)
+class PhotoBox:
+    rect: Rect
+    photo: Photo
+
+
+@dataclass
+class Module:
+    """One article's block on the page: its grid position (col, span, line, lines) and everything drawn in it."""
+
+    article: Article
+    slot: Slot
+    rank: int
+    col: int
+    span: int
+    line: int = 0
+    lines: int = 0
+    rect: Rect = Rect(0, 0, 0, 0)
+    boxes: list[TextBox] = field(default_factory=list)
+    photos: list[PhotoBox] = field(default_factory=list)
+    lines_used: int = 0  # column-lines holding text, headline, photo or caption
+    lines_available: int = 0  # column-lines of the module (less its spacing line)
+
+    @property
+    def fill(self) -> float:
+        return self.lines_used / self.lines_available if self.lines_available else 1.0
+
+
+@dataclass
+class PageLayout:
+    page: Page
+    template: Template
+    modules: list[Module]
+    zones: dict[str, Rect]
+    findings: list[Finding] = field(default_factory=list)
+    free_cells: int = 0  # column-lines of the type area outside fixed zones
+
+    @property
+    def area_fill(self) -> float:
+        """Share of the free type area covered by modules."""
+        return sum(m.lines * m.span for m in self.modules) / self.free_cells if self.free_cells else 0.0
+
+    @property
+    def text_fill(self) -> float:
+        """Share of the modules' area holding text, headlines and photos (the rest is underset white)."""
+        avail = sum(m.lines_available for m in self.modules)
+        return sum(m.lines_used for m in self.modules) / avail if avail else 0.0
+
+
+class Composer:
+    """Binds the palette's metrics and the paper's composition settings for the placement code."""
+
+    def __init__(self, palette: Palette, settings: CompositionSettings, body_size: float):
+        self.palette = palette
+        self.settings = settings
+        self.body_size = body_size
+
+    def metrics(self, role: str) -> FontMetrics:
+        r = self.palette[role]
+        return load_metrics(r.file, r.family)
+
+    def lines(self, text: str, width: float, size: float, role: str, *, indent: float | None = None,
+              align: str = "justify") -> list[Line]:
+        settings = self.settings if align == "justify" else _replace(self.settings, align=align)
+        return compose_paragraph(text, width, size, self.metrics(role), settings, indent=indent)
+
+
+def _replace(settings: CompositionSettings, **changes: object) -> CompositionSettings:
+    return replace(settings, **changes)
+
+
+def layout_issue(issue: Issue, layout: Layout, palette: Palette, strings: Strings) -> list[PageLayout]:
+    """Lay out every page; collects overset findings of all pages before raising, so one run reports them all."""
+    comp = issue.paper.composition
+    settings = CompositionSettings(kinsoku=comp.kinsoku, han_latin_space=comp.han_latin_space,
+                                   compress_punctuation=comp.compress_punctuation,
+                                   hanging_punctuation=comp.hanging_punctuation)
+    composer = Composer(palette, settings, layout.body_size)
+    pages = [layout_page(issue, page, layout, composer, strings) for page in issue.pages]
+    errors = [f for p in pages for f in p.findings if f.severity == "error"]
+    if errors:
+        raise LayoutError(errors)
+    return pages
+
+
+def layout_page(issue: Issue, page: Page, layout: Layout, composer: Composer, strings: Strings) -> PageLayout:
+    template = layout.template(page.template, f"{issue.root / 'issue.toml'} page {page.number}")
+    zones = {z.name: layout.rect(z.col, z.span, z.line or 0, z.lines or 1) for z in template.zones}
+    zone_cells = sum((z.lines or 0) * z.span for z in template.zones)
+    result = PageLayout(page, template, [], zones, free_cells=layout.columns * layout.lines - zone_cells)
+    if len(page.articles) > len(template.slots):
+        result.findings.append(Finding(
+            "E301", "error", f"{len(page.articles)} articles but template '{template.name}' has "
+                             f"{len(template.slots)} slots", where=f"page {page.number}",
+            hint="choose a template with more slots or move articles to another page"))
+        return result
+    # The lowest line taken so far in every column (a slot without `line` starts there), counting zones
+    # that start at the top; zones lower down (an ad at the foot) are floors that modules must stay above.
+    bottom = [0] * layout.columns
+    for z in sorted(template.zones, key=lambda z: z.line or 0):
+        for c in range(z.col, z.col + z.span):
+            if (z.line or 0) <= bottom[c]:
+                bottom[c] = max(bottom[c], (z.line or 0) + (z.lines or 0))
+    floor = [min([z.line or 0 for z in template.zones if z.col <= c < z.col + z.span and (z.line or 0) >= bottom[c]]
+                 + [layout.lines]) for c in range(layout.columns)]
+    for art_id, slot in zip(page.articles, template.slots):
+        cols = range(slot.col, slot.col + slot.span)
+        line = slot.line if slot.line is not None else max(bottom[c] for c in cols)
+        module = layout_module(issue.articles[art_id], slot, line, layout, composer, strings)
+        result.modules.append(module)
+        where = f"page {page.number}, article '{art_id}', slot '{slot.name}'"
+        over_text = module.lines_used - module.lines_available
+        over_page = module.line + module.lines - min(floor[c] for c in cols)
+        if over_text > 0:
+            result.findings.append(Finding("E302", "error", f"overset by {over_text} column-lines "
+                                                            f"({module.lines_used} needed, {module.lines_available} available)",
+                                           where=where, hint="shorten the copy or give it a larger slot"))
+        elif over_page > 0:
+            result.findings.append(Finding("E302", "error", f"overset by {over_page} lines: the module runs past "
+                                                            f"the foot of the page", where=where,
+                                           hint="shorten the copy, widen the slot or move the article"))
+        elif module.lines_available - module.lines_used > slot.span:
+            result.findings.append(Finding("W303", "warning", f"underset: {module.lines_available - module.lines_used} "
+                                                              f"empty column-lines", where=where))
+        for other in result.modules[:-1]:
+            if other.col < module.col + module.span and module.col < other.col + other.span \
+                    and other.line < module.line + module.lines and module.line < other.line + other.lines:
+                result.findings.append(Finding("E304", "error", f"overlaps article '{other.article.id}'", where=where,
+                                               hint="give the slots of this template distinct rows or columns"))
+        for c in cols:
+            bottom[c] = max(bottom[c], module.line + module.lines)
+    return result
+
+
+def headline_boxes(article: Article, rect: Rect, rank: int, layout: Layout, composer: Composer) -> tuple[list[TextBox], int]:
+    """Kicker, title and subtitle stacked and centred; returns the boxes and the whole body lines they take."""
+    sizes = layout.headline(rank)
+    width = rect.w - 2 * layout.body_size
+    parts = [("kicker", article.kicker, sizes.kicker, "serif-bold"), ("title", article.title, sizes.title, "sans"),
+             ("subtitle", article.subtitle, sizes.subtitle, "sans-regular")]
+    stacked: list[tuple[str, float, float, list[Line], str]] = []
+    height = 0.0
+    for kind, text, size, role in parts:
+        if not text:
+            continue
+        lines = composer.lines(text, width, size, role, indent=0.0, align="center")
+        lh = size * HEADLINE_LEADING[kind]
+        stacked.append((kind, size, lh, lines, role))
+        height += lh * len(lines)
+    if not stacked:
+        return [], 0
+    n_lines = math.ceil((height + layout.pitch) / layout.pitch)  # at least half a line of air around the block
+    y = rect.y + (n_lines * layout.pitch - height) / 2
+    boxes = []
+    for kind, size, lh, lines, role in stacked:
+        h = lh * len(lines)
+        boxes.append(TextBox(kind, Rect(rect.x + layout.body_size, y, width, h), size, lh,
+                             tuple(SetLine(ln, role) for ln in lines), align="center"))
+        y += h
+    return boxes, n_lines
+
+
+def layout_module(article: Article, slot: Slot, line: int, layout: Layout, composer: Composer,
+                  strings: Strings) -> Module:
+    """Headline on top, the photo at the module's right with its caption, body columns filled left to right.
+
+    A slot with `lines` has that height; one without is as tall as the text needs with its columns balanced.
+    The module's last line stays empty: the white space (and rule) between it and the next module.
+    """
+    module = Module(article, slot, slot.rank, slot.col, slot.span, line)
+    x0, y0 = layout.col_x(slot.col), layout.line_y(line)
+    head_rect = Rect(x0, y0, layout.span_width(slot.span), 0)
+    boxes, head_lines = headline_boxes(article, head_rect, slot.rank, layout, composer)
+    module.boxes.extend(boxes)
+    size, pitch = layout.body_size, layout.pitch
+    col_top = [head_lines] * slot.span  # first free line of each column, from the module's top
+    for photo in article.photos[:1]:
+        pspan = slot.span if article.kind == "photo-news" else min(slot.photo_span or slot.span, slot.span)
+        pcol = slot.span - pspan
+        width = layout.span_width(pspan)
+        photo_lines = max(1, round(width * photo.aspect / pitch))
+        x, y = layout.col_x(slot.col + pcol), y0 + head_lines * pitch
+        module.photos.append(PhotoBox(Rect(x, y, width, photo_lines * pitch), photo))
+        caption = photo.caption if article.kind == "article" else " ".join(article.paragraphs)
+        credit = strings.photo_credit(photo.credit)
+        text = f"{caption}{strings['byline_join']}{credit}" if caption and credit else caption or credit
+        cap_lines = composer.lines(text, width, size, "kai", indent=0.0) if text else []
+        if cap_lines:
+            cy = y + photo_lines * pitch + (pitch - size) / 2
+            module.boxes.append(TextBox("caption", Rect(x, cy, width, len(cap_lines) * pitch), size, pitch,
+                                        tuple(SetLine(ln, "kai") for ln in cap_lines)))
+        for c in range(pcol, pcol + pspan):
+            col_top[c] = head_lines + photo_lines + len(cap_lines) + 1
+    body = body_lines(article, layout.column_width, composer, strings) if article.kind == "article" else []
+    if slot.lines is not None:
+        height = slot.lines - 1
+    else:
+        height = max(col_top) - (1 if article.kind == "photo-news" else 0)
+        while sum(max(0, height - t) for t in col_top) < len(body):
+            height += 1
+    module.lines = height + 1
+    module.rect = layout.rect(slot.col, slot.span, line, module.lines)
+    pos = 0
+    for c, top in enumerate(col_top):
+        chunk = body[pos:pos + max(0, height - top)]
+        pos += len(chunk)
+        if chunk:
+            module.boxes.append(TextBox("body", Rect(layout.col_x(slot.col + c), y0 + top * pitch,
+                                                     layout.column_width, len(chunk) * pitch), size, pitch, tuple(chunk)))
+    photo_cells = sum(min(t, height) - head_lines for t in col_top)
+    module.lines_used = head_lines * slot.span + photo_cells + len(body)
+    module.lines_available = height * slot.span
+    return module
+
+
+def body_lines(article: Article, width: float, composer: Composer, strings: Strings) -> list[SetLine]:
+    """All body lines of an article at one column width, the byline run into the first paragraph."""
+    size = composer.body_size
+    out: list[SetLine] = []
+    lead = strings.byline(article)
+    first = True
+    for block in article.body:
+        if block.kind == "h":
+            for ln in composer.lines(block.text, width, size, "serif-bold", indent=0.0, align="center"):
+                out.append(SetLine(ln, "serif-bold"))
+            continue
+        text = block.text
+        lead_chars = 0
+        if first and lead:
+            text, lead_chars = lead + text, len(lead)
+        first = False
+        lines = composer.lines(text, width, size, "serif")
+        remaining = lead_chars
+        for ln in lines:
+            n = min(remaining, len(ln.text))
+            out.append(SetLine(ln, "serif", n, "sans-regular" if n else ""))
+            remaining -= n
+    return out

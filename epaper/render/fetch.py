@@ -1,0 +1,44 @@
+"""A URL in, its bytes out — only for files inside the allowed folders (issue, layouts/, fonts/); nothing else, no network."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..errors import EpaperError
+
+
+class FetchRefused(EpaperError):
+    """A document asked for something outside the issue, layouts/ or fonts/."""
+
+
+class RestrictedFetcher(URLFetcher):
+    """WeasyPrint's default fetcher reads any file or URL; ours serves resolved paths under `roots` only.
+
+    WeasyPrint catches fetch errors and only logs them, so every refusal is also recorded in `refused`
+    and the build turns it into an error finding.
+    """
+
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.roots = [r.resolve() for r in roots]
+        self.refused: list[str] = []
+
+    def allowed(self, path: Path) -> bool:
+        real = path.resolve()  # follows symlinks, so a link pointing out of a root is refused
+        return any(real.is_relative_to(root) for root in self.roots)
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        parsed = urlparse(url)
+        if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+            self.refused.append(url)
+            raise FetchRefused(f"refused to fetch {url}: builds read local files in the issue, layouts/ and fonts/ only")
+        path = Path(unquote(parsed.path))
+        if not self.allowed(path) or not path.is_file():
+            self.refused.append(url)
+            raise FetchRefused(f"refused to read {path}: outside the issue, layouts/ and fonts/, or missing")
+        mime, _ = mimetypes.guess_type(path.name)
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})

@@ -1,0 +1,70 @@
+"""Composed lines (epaper.layout.compose) + body size in, escaped HTML of pre-broken lines out.
+
+CSS contract. The element that receives this HTML must set:
+  lang                      the language the FontMetrics were loaded for (zh-CN, zh-TW, en …);
+  font-family, font-weight  the face the lines were composed with;
+  line-height               the line pitch, as a length;
+  font-kerning: none; font-variant-ligatures: none; font-feature-settings: normal;
+  letter-spacing: normal; word-spacing: normal; text-transform: none;
+  text-align: left; text-indent: 0 (the first-line indent is emitted per line);
+  width                     the column width; overflow visible (a half-width line-end
+                            mark's empty half and a hanging mark lie past the edge).
+Then the advances WeasyPrint draws are the hmtx sums the composer added up.
+
+What this module guarantees: each paragraph is one block holding one block per
+line with white-space: pre, so WeasyPrint never breaks or re-spaces a line even
+if rounding makes it a hair wider than the column; every gap is a margin-left or
+a letter-spacing on a span, or the line's word-spacing, so the PDF text layer
+holds exactly the paragraph's characters (no inserted spaces, no zero-width
+characters; a span is never a lone space, which WeasyPrint would drop or pad
+with U+200B). Font size is set on the paragraph block from `size`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from markupsafe import Markup, escape
+
+from epaper.layout.compose import Line, Piece
+
+
+def _px(pt: float) -> str:
+    # WeasyPrint hands letter- and word-spacing to Pango in 1/1024 CSS px and truncates: write
+    # an exact multiple of 1/1024 px (a finite decimal) so nothing is lost
+    units = round(pt * 4 / 3 * 1024)
+    return f"{units / 1024:.10f}".rstrip("0").rstrip(".") + "px"
+
+
+def _pt(pt: float) -> str:
+    return f"{pt:.4f}".rstrip("0").rstrip(".") + "pt"
+
+
+def _piece(piece: Piece, first: bool) -> str:
+    style = []
+    if abs(piece.margin_left) >= 5e-5:
+        style.append(f"margin-left:{_pt(piece.margin_left)}")
+    if round(piece.letter_spacing * 4 / 3 * 1024):
+        style.append(f"letter-spacing:{_px(piece.letter_spacing)}")
+    text = escape(piece.text)
+    if not style:
+        # a piece is its own inline box even without style: WeasyPrint shapes each box
+        # separately, and the composer relies on where those boundaries fall
+        return str(text) if first else f"<span>{text}</span>"
+    return f'<span style="{";".join(style)}">{text}</span>'
+
+
+def line_to_html(line: Line) -> Markup:
+    style = "display:block;white-space:pre"
+    if line.indent >= 5e-5:
+        style += f";padding-left:{_pt(line.indent)}"
+    if round(line.word_spacing * 4 / 3 * 1024):
+        style += f";word-spacing:{_px(line.word_spacing)}"
+    inner = "".join(_piece(p, k == 0) for k, p in enumerate(line.pieces))
+    return Markup(f'<span class="ep-l" style="{style}">{inner}</span>')
+
+
+def lines_to_html(lines: Iterable[Line], *, size: float) -> Markup:
+    """One paragraph's lines as a block of line blocks."""
+    body = "".join(line_to_html(line) for line in lines)
+    return Markup(f'<span class="ep-p" style="display:block;font-size:{_pt(size)}">{body}</span>')

@@ -1,0 +1,159 @@
+"""Laid-out pages in, the print HTML and the PDF (WeasyPrint) out; the rendered boxes are read back and checked against the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.document import Document
+
+from ..errors import Finding
+from ..fonts import Palette
+from ..layout.grid import Layout, Rect
+from ..layout.place import Module, PageLayout, SetLine
+from ..model import Issue
+from ..strings import Strings
+from .fetch import RestrictedFetcher
+from .lines_html import line_to_html
+
+
+def pt(value: float) -> str:
+    return f"{value:.3f}pt"
+
+
+def box_style(rect: Rect, origin: Rect | None = None) -> str:
+    x, y = (rect.x - origin.x, rect.y - origin.y) if origin else (rect.x, rect.y)
+    return f"left: {pt(x)}; top: {pt(y)}; width: {pt(rect.w)}; height: {pt(rect.h)};"
+
+
+def template_env(layout: Layout) -> jinja2.Environment:
+    """Templates are found along the layout's `extends` chain: a paper's layout overrides the base file by file."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader([str(f) for f in layout.folders]),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def stylesheets(layout: Layout) -> list[Path]:
+    """print.css of the base first, the paper's layout last: CSS accumulates in cascade order."""
+    return [f / "print.css" for f in reversed(layout.folders) if (f / "print.css").is_file()]
+
+
+def issue_datetime(issue: Issue) -> dt.datetime:
+    """The date every output carries: SOURCE_DATE_EPOCH when set, else the issue date at midnight UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.combine(issue.date, dt.time(0, 0), dt.timezone.utc)
+
+
+def render_html(issue: Issue, pages: list[PageLayout], layout: Layout, palette: Palette, strings: Strings,
+                *, title: str, marks: bool = False) -> str:
+    env = template_env(layout)
+
+    def line_html(sl: SetLine) -> Markup:
+        html = str(line_to_html(sl.line))
+        return Markup(html.replace('class="ep-l"', f'class="ep-l {palette[sl.role].css_class}"', 1))
+
+    def rule_below(m: Module) -> str:
+        y = m.rect.h - layout.pitch / 2  # the middle of the slot's empty last line
+        return f"left: 0; top: {pt(y)}; width: {pt(m.rect.w)}; height: 0.5pt;"
+
+    def rule_right(m: Module) -> str:
+        return f"left: {pt(m.rect.w + layout.gutter / 2 - 0.25)}; top: 0; width: 0.5pt; height: {pt(m.rect.h - layout.pitch / 2)};"
+
+    def head_box() -> str:
+        return f"left: {pt(layout.left)}; top: {pt(layout.top - 34)}; width: {pt(layout.type_width)}; height: 22pt;"
+
+    template = env.get_template("print.html.jinja")
+    return template.render(issue=issue, pages=pages, layout=layout, palette=palette, strings=strings, title=title,
+                           created=issue_datetime(issue).strftime("%Y-%m-%dT%H:%M:%SZ"), marks=marks,
+                           stylesheets=[s.as_uri() for s in stylesheets(layout)], pt=pt, box=box_style,
+                           line_html=line_html, rule_below=rule_below, rule_right=rule_right, head_box=head_box)
+
+
+@dataclass
+class Rendered:
+    """The WeasyPrint document and what it logged, with findings from comparing it to the plan."""
+
+    document: Document
+    findings: list[Finding] = field(default_factory=list)
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def render_document(html: str, base: Path, roots: list[Path]) -> Rendered:
+    """HTML in, laid-out WeasyPrint document out; WeasyPrint's warnings become findings instead of log noise."""
+    fetcher = RestrictedFetcher(roots)
+    capture = _Capture()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(capture)
+    try:
+        document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render()
+    finally:
+        logger.removeHandler(capture)
+    rendered = Rendered(document)
+    for url in fetcher.refused:
+        rendered.findings.append(Finding("E501", "error", f"refused to fetch {url}", hint="outside the issue, layouts/ and fonts/"))
+    for rec in capture.records:
+        rendered.findings.append(Finding("W500", "warning", f"WeasyPrint: {rec.getMessage()}"))
+    return rendered
+
+
+def check_geometry(rendered: Rendered, pages: list[PageLayout], tolerance: float = 0.05) -> list[Finding]:
+    """Compare every module's planned rectangle with WeasyPrint's anchors: any difference is a bug."""
+    findings = []
+    px_per_pt = 96 / 72  # WeasyPrint's anchors are in CSS px
+    for page_layout, page in zip(pages, rendered.document.pages):
+        for m in page_layout.modules:
+            anchor = page.anchors.get(m.article.id)
+            if anchor is None:
+                findings.append(Finding("E310", "error", "module not found in the rendered page",
+                                        where=f"page {page_layout.page.number}, article '{m.article.id}'"))
+                continue
+            x, y = anchor[0] / px_per_pt, anchor[1] / px_per_pt
+            if abs(x - m.rect.x) > tolerance or abs(y - m.rect.y) > tolerance:
+                findings.append(Finding("E311", "error", f"rendered at ({x:.2f}, {y:.2f}) pt, planned at "
+                                                         f"({m.rect.x:.2f}, {m.rect.y:.2f}) pt",
+                                        where=f"page {page_layout.page.number}, article '{m.article.id}'"))
+    if len(rendered.document.pages) != len(pages):
+        findings.append(Finding("E312", "error", f"{len(rendered.document.pages)} pages rendered, {len(pages)} planned",
+                                hint="a page box overflowed: this is a layout bug"))
+    return findings
+
+
+def write_pdf(rendered: Rendered, target: Path, issue: Issue) -> None:
+    # The document's own metadata (title, language, dates from the HTML head) makes the PDF reproducible.
+    rendered.document.write_pdf(target, pdf_identifier=f"{issue.slug}".encode("utf-8"), uncompressed_pdf=False)
+
+
+
+def front_page_png(rendered: Rendered, width_px: int = 1200) -> bytes:
+    """Page 1 rasterised with PDFium (WeasyPrint has no PNG output): the EPUB cover and web thumbnails use it."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    pdf_bytes = rendered.document.copy(rendered.document.pages[:1]).write_pdf()
+    doc = pdfium.PdfDocument(pdf_bytes)
+    try:
+        page = doc[0]
+        scale = width_px / page.get_width()
+        image = page.render(scale=scale).to_pil().convert("RGB")
+    finally:
+        doc.close()
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()

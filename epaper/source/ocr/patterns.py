@@ -1,0 +1,75 @@
+"""Data tables for recognising the parts of a Chinese news page: datelines, byline labels, credits, headline verbs."""
+
+from __future__ import annotations
+
+import re
+
+S = "[ \\t\\u3000]*"  # OCR puts stray spaces anywhere, including inside datelines
+HANS = "\u4e00-\u9fff"
+
+# 电头 and 本报讯 forms. The organisation comes first, then an optional place, then the date, then 讯/电.
+SELF = "本报|本報|本刊|本台"
+AGENCIES = ("新华社|新華社|中新社|中新网|中新網|中国新闻社|中國新聞社|中通社|人民网|人民網|新华网|新華網|央视网|央視網|"
+            "央视新闻|央視新聞|中央社|法新社|路透社|美联社|美聯社|共同社|人民日报|人民日報|光明日报|光明日報|经济日报|"
+            "經濟日報|工人日报|工人日報|解放军报|解放軍報|中国日报|中國日報|中国青年报|中國青年報")
+OTHER_PAPER = f"[{HANS}]{{2,8}}?(?:日报|日報|晚报|晚報|时报|時報|商报|商報|早报|早報|都市报|都市報)"
+DATE = f"(?:\\d{{1,2}}{S}月{S})?\\d{{1,2}}{S}日"
+PLACE = f"(?:[{HANS}]{{1,8}}?{S})?"
+DATELINE = re.compile(
+    f"^(?P<open>[□■◆●▲]?{S}[【\\[〔]?){S}"
+    f"(?P<dl>(?:{SELF}){S}(?:{PLACE}{DATE}{S})?[讯訊电電]"
+    f"|(?:{AGENCIES}|{OTHER_PAPER}){S}{PLACE}{DATE}{S}[电電讯訊]"
+    f"|(?:{AGENCIES}|{OTHER_PAPER}){S}[讯訊])"
+    f"(?P<close>{S}[】\\]〕])?")
+# The same, found after a headline on one line (OCR often runs the headline into the text).
+# The start of a dateline, to join a dateline that a column break cut in two (新华社南京12月1 / 9日电).
+DATELINE_START = re.compile(f"^[【\\[〔]?{S}(?:{SELF}|{AGENCIES})")
+DATELINE_INLINE = re.compile(
+    f"(?<=[ \\t\\u3000])[【\\[〔]?{S}(?:(?:{SELF}){S}(?:{PLACE}{DATE}{S})?[讯訊]"
+    f"|(?:{AGENCIES}){S}{PLACE}{DATE}{S}[电電])")
+
+# Page furniture that OCR picks up with the text: folio (第3版), date line, editor credits, jump lines (下转第2版).
+FURNITURE = re.compile(f"^(?:第{S}\\d+{S}版|\\d{{4}}{S}年{S}\\d{{1,2}}{S}月{S}\\d{{1,2}}{S}日{S}(?:星期|周|週)|"
+                       f"责任编辑|責任編輯|美{S}编|美{S}編|校{S}对|校{S}對|版式设计|[（(]{S}(?:下转|上接|下轉){S}第)")
+
+# Labels before names in a byline; the layout prints 记者 and 通讯员 itself ("本报讯（记者　X　通讯员　Y）").
+REPORTER_LABELS = ("本报记者", "本報記者", "新华社记者", "新華社記者", "本报见习记者", "本報見習記者", "见习记者",
+                   "見習記者", "实习记者", "實習記者", "特派记者", "特派記者", "首席记者", "首席記者", "融媒记者",
+                   "融媒記者", "记者", "記者", "实习生", "實習生")
+CORRESPONDENT_LABELS = ("特约通讯员", "特約通訊員", "通讯员", "通訊員")
+LABEL = re.compile("|".join(S.join(label) for label in sorted(REPORTER_LABELS + CORRESPONDENT_LABELS, key=len,
+                                                             reverse=True)))
+# A byline on its own line: □本报记者 X, 文/图 X, 记者 X 通讯员 Y, 本报记者X报道.
+BYLINE_MARK = re.compile(f"^[□■◆●▲]{S}")
+WRITER_PREFIX = re.compile(f"^(?:文{S}[/／、]{S}[图圖]|[图圖]{S}[/／、]{S}文|[图圖]文|文[图圖]|撰文|文|[图圖]){S}[/／:：]?{S}")
+REPORT_TAIL = re.compile(f"{S}(?:报道|報導|报导)$")
+NAME = re.compile(f"[{HANS}]{{2,4}}(?:[·•][{HANS}]{{1,6}})?|[A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+)*")
+NAME_SEP = re.compile(f"[{S[1:-2]}、]+")  # not commas: 记者了解到，近年来 is a sentence, not three names
+
+# Photo credits: "陆新 钱垒 摄", "（本报记者 陆新 摄）", "新华社记者 X 摄", Traditional 攝.
+CREDIT_MARK = re.compile(f"[/／]?{S}(?P<mark>[摄攝](?:影)?){S}[）)]?{S}$")
+CREDIT_LABELS = re.compile("^(?:本报|本報|新华社|新華社|特约|特約)?(?:摄影记者|攝影記者|记者|記者|通讯员|通訊員|摄影|攝影)")
+
+# Verbs that open a headline clause: a one-line headline "A B" whose B starts with one and A does not is one
+# sentence split by a space ("240个校外教育辅导站 实现区域全覆盖"); when both start with one, B is a 副题.
+HEADLINE_VERBS = frozenset(
+    "构建 健全 推进 推动 加强 加快 打造 实现 提升 建设 建立 完善 深化 落实 召开 举行 开展 启动 发布 成立 签约 出台 助力 "
+    "聚焦 筑牢 守护 织密 织牢 激发 促进 优化 强化 扩大 培育 坚持 牢记 奋力 全力 持续 积极 做好 抓好 答好 书写 绘就 擘画 "
+    "共建 共享 共促 打响 跑出 按下 迈出 跑好 走好 走稳 勇当 争当 争做 争创 奏响 唱响 谱写 交出 展现 展示 彰显 点亮 激活 "
+    "赋能 护航 破解 攻坚 冲刺 决战 决胜 锚定 瞄准 对标 围绕 突出 深耕 做强 做优 做大 壮大 打通 畅通 提速 提质 增效 "
+    "推廣 構建 健全 推進 推動 加強 加快 打造 實現 提升 建設 建立 完善 深化 落實 召開 舉行 開展 啟動 發佈 發布 成立 "
+    "促進 優化 強化 擴大 培育 堅持 積極 做好".split())
+
+# How a paragraph often begins: after a blank line, a line ending mid-sentence followed by one of these is
+# taken as a paragraph that lost its final punctuation, not as a sentence broken by a column.
+PARAGRAPH_OPENER = re.compile(
+    f"^(?:[{HANS}]{{1,6}}(?:指出|强调|強調|表示|认为|認為|说|說|介绍|介紹|提出|要求|透露|坦言|告诉记者|告訴記者)[，：,:]"
+    "|(?:会上|會上|会议|會議|据悉|據悉|据了解|據了解|据介绍|據介紹|目前|近年来|近年來|此外|同时|同時|另外|另据|另據|"
+    "接下来|接下來|下一步|今年以来|今年以來|随后|隨後|最后|最後|首先|其次|对此|對此|为此|為此|与此同时|與此同時)[，、,]"
+    "|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，、,]"
+    f"|要[{HANS}]{{4,18}}。)")
+
+# A lone "-" before these is an OCR slip for 一 beyond reasonable doubt, so it is fixed (and still reported).
+DASH_YI_WORDS = ("一把手", "一体化", "一體化", "一站式", "一线", "一線", "一批", "一系列", "一係列", "一些", "一起", "一直",
+                 "一定", "一方面", "一步", "一次", "一个", "一個", "一种", "一種", "一般", "一致", "一带一路",
+                 "一网通办", "一网统管", "一件事", "一张图", "一盘棋", "一揽子", "一流", "一季度")

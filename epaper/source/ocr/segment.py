@@ -1,0 +1,305 @@
+"""The lines of one input file in, draft articles (headline lines, byline, body units, photos) and unplaced text out."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from .log import Log
+from .patterns import DATELINE, DATELINE_INLINE, DATELINE_START, FURNITURE
+from .recognise import (Byline, Credit, headline_like, match_byline_lead, match_byline_line, match_credit,
+                        match_dateline, opens_byline, paren_byline)
+from .text import SPACES, Traced, ends_sentence, han_only
+
+SUBHEAD_MAX = 16  # Han characters; a longer headline-like line inside an article starts a new article
+
+
+@dataclass
+class Unit:
+    """A line (or part of one) with its kind: text, dateline (text holds the rest of the line), byline, caption
+    (text holds the caption), credit (a credit alone) or furniture (folio, date line, jump line)."""
+
+    kind: str
+    text: Traced
+    gap: int = 0  # blank lines before it
+    indented: bool = False
+    byline: Byline | None = None
+    credit: Credit | None = None
+    role: str = "body"  # for text: "head", "subhead" or "body"
+    raw: Traced | None = None  # the whole line piece, kept for the unplaced section
+
+
+@dataclass
+class Draft:
+    """One article as found: headline lines, byline, and body units in input order (text and captions)."""
+
+    file: int
+    head: list[Unit] = field(default_factory=list)
+    byline: Byline = field(default_factory=Byline)
+    units: list[Unit] = field(default_factory=list)
+    photo_news: Unit | None = None  # the caption unit of a photo news item
+
+    @property
+    def has_body(self) -> bool:
+        return any(u.kind == "text" for u in self.units)
+
+
+def _split_inline(t: Traced) -> list[Traced]:
+    """A headline run into its dateline on one line, or a caption's credit followed by more text, is split."""
+    m = DATELINE_INLINE.search(t.text)
+    if m and m.start() > 0 and headline_like(t.text[:m.start()]):
+        return [t[:m.start()].strip(), *_split_inline(t[m.start():].strip())]
+    for m in re.finditer(f"[摄攝][{SPACES}]*[）)]?(?=[{SPACES}]+\\S)", t.text):
+        head = t[:m.end()]
+        found = match_credit(head)
+        if found and ends_sentence(found[0].text):
+            return [head.strip(), *_split_inline(t[m.end():].strip())]
+    return [t]
+
+
+def _rejoin_datelines(lines: list[Traced]) -> list[Traced]:
+    """A dateline cut by a column break (新华社南京12月1 / 9日电) is put back on one line."""
+    out: list[Traced] = []
+    skip = False
+    for k, line in enumerate(lines):
+        if skip:
+            skip = False
+            out.append(Traced.inserted(""))  # keeps line count: the next line now lives on this one
+            continue
+        s = line.strip()
+        nxt = lines[k + 1].strip() if k + 1 < len(lines) else None
+        if nxt and DATELINE_START.match(s.text) and not DATELINE.match(s.text) and len(s) < 24 and \
+                DATELINE.match(s.text + nxt.text) and DATELINE.match(s.text + nxt.text).end() > len(s):
+            out.append(s + nxt)
+            skip = True
+            continue
+        out.append(line)
+    return out
+
+
+def units_of(lines: list[Traced]) -> list[Unit]:
+    units: list[Unit] = []
+    gap = 0
+    for line in _rejoin_datelines(lines):
+        stripped = line.strip()
+        if not stripped:
+            gap += 1
+            continue
+        indent = line.text[:len(line.text) - len(line.text.lstrip(SPACES))]
+        indented = "\u3000" in indent or len(indent) >= 2
+        for piece in _split_inline(stripped):
+            units.append(classify(piece, gap, indented))
+            gap, indented = 0, False
+    return units
+
+
+def classify(t: Traced, gap: int, indented: bool) -> Unit:
+    if FURNITURE.match(t.text):
+        return Unit("furniture", t, gap, indented, raw=t)
+    if (dl := match_dateline(t)) is not None:
+        return Unit("dateline", dl[1], gap, indented, byline=dl[0], raw=t)
+    if (by := match_byline_line(t)) is not None:
+        return Unit("byline", t, gap, indented, byline=by, raw=t)
+    if (lead := match_byline_lead(t)) is not None:
+        return Unit("dateline", lead[1], gap, indented, byline=lead[0], raw=t)
+    if (cr := match_credit(t)) is not None:
+        return Unit("caption" if cr[0] else "credit", cr[0], gap, indented, credit=cr[1], raw=t)
+    return Unit("text", t, gap, indented, raw=t)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """How the OCR kept the text: the column width in characters when it kept column lines (None when each line is
+    a paragraph), and whether paragraph starts are indented anywhere (then only indents start paragraphs)."""
+
+    width: float | None
+    indents: bool
+
+
+def columns_of(units: list[Unit]) -> Columns:
+    """The width is the median length of lines that run on into the next line without a blank."""
+    lengths = [len(u.text) for u, nxt in zip(units, units[1:])
+               if u.kind == nxt.kind == "text" and nxt.gap == 0 and not ends_sentence(u.text.text)]
+    return Columns(statistics.median(lengths) if len(lengths) >= 3 else None, any(u.indented for u in units))
+
+
+def assign_roles(units: list[Unit], col: float | None) -> None:
+    """Mark the text units that are headline or subhead lines. Candidates are headline-like and follow a finished
+    sentence, a headline line, a caption, a byline or the start. A run of candidates over a dateline, byline or
+    caption is a headline whatever its commas; a run over body text keeps only strictly headline-like lines up
+    to the first one that is a full column line running on into the next (column text, not a headline)."""
+    cand = [False] * len(units)
+    for i, u in enumerate(units):
+        if u.kind != "text" or not headline_like(u.text.text, strict=False):
+            continue
+        prev = units[i - 1] if i else None
+        if prev is not None and prev.kind in ("text", "dateline") and not (prev.kind == "text" and cand[i - 1]) \
+                and prev.text and not ends_sentence(prev.text.text):
+            continue
+        cand[i] = True
+    i = 0
+    while i < len(units):
+        if not cand[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(units) and cand[j]:
+            j += 1
+        after = units[j] if j < len(units) else None
+        if after is not None and after.kind in ("dateline", "byline", "caption", "credit"):
+            for k in range(i, j):
+                units[k].role = "head"
+        else:
+            for k in range(i, j):
+                u, nxt = units[k], (units[k + 1] if k + 1 < len(units) else None)
+                column_line = bool(col) and u.gap == 0 and k > 0 and len(u.text) >= 0.8 * (col or 0) and \
+                    nxt is not None and nxt.kind == "text" and nxt.gap == 0 and not nxt.indented
+                if not headline_like(u.text.text) or column_line:
+                    break
+                u.role = "head"
+        i = j
+
+
+def segment(lines: list[Traced], file: int, log: Log) -> tuple[list[Draft], list[Traced], Columns]:
+    """Units grouped into drafts; returns the drafts, text that fits no article, and how the columns were kept."""
+    units = units_of(lines)
+    columns = columns_of(units)
+    assign_roles(units, columns.width)
+    drafts: list[Draft] = []
+    unplaced: list[Traced] = []
+    cur: Draft | None = None
+    pending: Unit | None = None  # a byline line met before the headline of its article
+
+    def start(head: list[Unit]) -> Draft:
+        nonlocal cur, pending
+        cur = Draft(file, head=head)
+        if pending is not None and pending.byline is not None:
+            cur.byline.merge(pending.byline)
+            pending = None
+        drafts.append(cur)
+        return cur
+
+    i = 0
+    while i < len(units):
+        u = units[i]
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if u.kind == "text" and u.role == "head":
+            j = i
+            while j < len(units) and units[j].kind == "text" and units[j].role == "head":
+                j += 1
+            run, after = units[i:j], (units[j] if j < len(units) else None)
+            if after is None:
+                for r in run:
+                    unplaced.append(r.text)
+                    log.doubt("unplaced", r.text, "headline-like line with no text after it")
+            elif after.kind in ("dateline", "byline", "caption", "credit") or cur is None or len(run) > 1 or \
+                    run[0].gap >= 2 or (cur.units and cur.units[-1].kind in ("caption", "credit")) or \
+                    cur.photo_news is not None:
+                start(run)
+            elif len(han_only(run[0].text.text)) > SUBHEAD_MAX:
+                start(run)
+                log.doubt("headline", run[0].text, "taken as the headline of an article without dateline; if it "
+                          "continues the article above, join them")
+            else:
+                run[0].role = "subhead"
+                cur.units.append(run[0])
+                log.doubt("subhead", run[0].text, "short line without end punctuation taken as a subhead (## )")
+            i = j
+            continue
+        if u.kind == "dateline":
+            assert u.byline is not None
+            fresh = cur is not None and not cur.units and cur.photo_news is None and cur.byline.dateline is None
+            if not fresh:
+                start([])
+            assert cur is not None
+            cur.byline.merge(u.byline)
+            rest = u.text
+            # （记者 X 通 / 讯员 Y）, or the byline on the line after the dateline: cut by a column break.
+            if nxt is not None and nxt.gap == 0 and nxt.raw is not None and nxt.kind in ("text", "dateline") and \
+                    (opens_byline(rest) or (not rest and nxt.raw.text.lstrip(SPACES)[:1] in "（(")):
+                found = paren_byline(rest + nxt.raw)
+                if found is not None:
+                    cur.byline.merge(found[0])
+                    rest = found[1]
+                    i += 1
+            if rest:
+                cur.units.append(Unit("text", rest, 0, False))
+        elif u.kind == "byline":
+            assert u.byline is not None
+            # A byline belongs to the article it follows (under its headline, or after its text), unless the
+            # next line opens another article with a dateline, or no article has begun yet.
+            if cur is not None and cur.photo_news is None and not (cur.has_body and nxt is not None and
+                                                                   nxt.kind == "dateline"):
+                if cur.has_body:
+                    log.doubt("byline", u.text, "byline after the text: names added to the article's byline")
+                cur.byline.merge(u.byline)
+            elif nxt is not None and (nxt.kind == "dateline" or nxt.role == "head"):
+                pending = u
+            else:
+                unplaced.append(u.text)
+                log.doubt("unplaced", u.text, "byline with no article to go with")
+        elif u.kind == "furniture":
+            unplaced.append(u.text)
+            log.doubt("unplaced", u.text, "page furniture (folio, date, editor, jump line) is not article text")
+        elif u.kind in ("caption", "credit"):
+            cap = _gather_caption(cur, u)
+            if cur is not None and cur.units and cur.units[-1].role == "subhead" and cap.text:
+                # A short line right over a caption is the title of a photo news item, not a subhead.
+                title = cur.units.pop()
+                log.doubts[:] = [d for d in log.doubts if not (d.kind == "subhead" and d.line == title.text.line)]
+                cur = Draft(file, head=[title], photo_news=cap)
+                drafts.append(cur)
+                i += 1
+                continue
+            if not cap.text:
+                assert u.raw is not None
+                unplaced.append(u.raw)
+                log.doubt("unplaced", u.raw, "photo credit with no caption")
+            elif cur is not None and cur.head and not cur.has_body and cur.photo_news is None and cur.byline.empty:
+                cur.photo_news = cap  # a headline directly over a caption: titled photo news
+            else:
+                new = _place_caption(cur, cap, nxt, drafts, log)
+                if new is not None:
+                    cur = new
+        else:
+            if cur is None or cur.photo_news is not None:
+                unplaced.append(u.text)
+                log.doubt("unplaced", u.text, "text before any headline or after a photo caption, outside any "
+                          "article")
+            else:
+                cur.units.append(u)
+        i += 1
+    if pending is not None:
+        unplaced.append(pending.text)
+        log.doubt("unplaced", pending.text, "byline with no article to go with")
+    return drafts, unplaced, columns
+
+
+def _gather_caption(cur: Draft | None, u: Unit) -> Unit:
+    """The whole caption: lines of the same block just before the credit line belong to it (a caption wrapped
+    over several lines, or a caption line followed by a credit line)."""
+    parts = [u.text] if u.text else []
+    gap = u.gap
+    while cur is not None and (gap == 0 or not parts) and cur.units and cur.units[-1].kind == "text" and \
+            cur.units[-1].role == "body":
+        prev = cur.units[-1]
+        if parts and ends_sentence(prev.text.text):
+            break
+        cur.units.pop()
+        parts.insert(0, prev.text)
+        gap = prev.gap
+    return Unit("caption", Traced.join(parts), gap, credit=u.credit)
+
+
+def _place_caption(cur: Draft | None, cap: Unit, nxt: Unit | None, drafts: list[Draft], log: Log) -> Draft | None:
+    """A caption inside an article whose text goes on after it is that article's photo; otherwise it is a
+    standalone photo news item. Returns the new current draft when one was started."""
+    continues = nxt is not None and nxt.kind == "text" and nxt.role == "body"
+    if cur is not None and cur.has_body and cur.photo_news is None and continues:
+        cur.units.append(cap)
+        log.doubt("photo", cap.text, "caption inside an article's text: placed as that article's photo")
+        return None
+    draft = Draft(cap.text.file, photo_news=cap)
+    drafts.append(draft)
+    return draft

@@ -1,0 +1,97 @@
+"""Shared fixtures: paths of the repo and its sample issues, and a tiny valid issue folder to break in tests."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "issues" / "wujin-daily"
+SEED_ISSUE = SAMPLES / "2024-12-19"
+MULTI_ISSUE = SAMPLES / "2024-12-20"
+SHARED = REPO.parent / "shared"
+
+PAPER_TOML = """\
+name = "测试日报"
+language = "zh-CN"
+layout = "broadsheet"
+slug = "test-daily"
+cn = "CN 32-0001"
+"""
+
+ISSUE_TOML = """\
+date = 2024-12-19
+number = 100
+
+[[pages]]
+number = 1
+name = "要闻"
+editor = "王编辑"
+template = "front"
+articles = ["lead", "photo"]
+"""
+
+LEAD_MD = """\
++++
+kicker = "引题在上"
+title = "主题写在这里"
+dateline = "本报讯"
+reporters = ["朱梦琪", "钱志益"]
++++
+
+第一段正文，讲述昨天发生的事情。
+
+第二段正文，继续讲述。
+"""
+
+PHOTO_MD = """\
++++
+kind = "photo-news"
+
+[[photos]]
+file = "images/p.png"
+credit = "陆新 钱垒"
++++
+
+这是一张图片新闻的说明文字。
+"""
+
+
+def write_issue(root: Path, files: dict[str, str] | None = None) -> Path:
+    """A small valid issue under root/paper/2024-12-19; `files` overrides or adds files (None value deletes)."""
+    issue = root / "paper" / "2024-12-19"
+    (issue / "articles").mkdir(parents=True)
+    (issue / "images").mkdir()
+    Image.new("RGB", (300, 200), (128, 128, 128)).save(issue / "images" / "p.png")
+    defaults = {"../paper.toml": PAPER_TOML, "issue.toml": ISSUE_TOML, "articles/lead.md": LEAD_MD,
+                "articles/photo.md": PHOTO_MD}
+    for rel, text in {**defaults, **(files or {})}.items():
+        path = (issue / rel)
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return issue
+
+
+@pytest.fixture
+def tiny_issue(tmp_path: Path) -> Path:
+    return write_issue(tmp_path)
+
+
+@pytest.fixture
+def make_issue(tmp_path: Path):
+    counter = iter(range(1000))
+    return lambda files=None: write_issue(tmp_path / str(next(counter)), files)
+
+
+@pytest.fixture(scope="session")
+def sample_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample paper folder that tests may edit."""
+    dst = tmp_path_factory.mktemp("samples") / "wujin-daily"
+    shutil.copytree(SAMPLES, dst)
+    return dst

@@ -1,0 +1,71 @@
+"""The CLI as a user drives it: exit codes, one-line reasons, what it prints and writes."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from epaper.cli import app
+
+from .conftest import ISSUE_TOML, LEAD_MD
+
+runner = CliRunner()
+
+
+def test_help_documents_every_command():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "validate", "version"):
+        assert command in result.output
+    build_help = runner.invoke(app, ["build", "--help"]).output
+    for flag in ("--out", "--format", "--marks", "--strict", "--embed-fonts"):
+        assert flag in build_help
+
+
+def test_build_writes_pdf_epub_and_layout(tiny_issue, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(tiny_issue), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["test-daily-2024-12-19.epub", "test-daily-2024-12-19.layout.json", "test-daily-2024-12-19.pdf"]
+    assert f"wrote {out / 'test-daily-2024-12-19.pdf'}" in result.stdout
+    assert "laying out 1 pages" in result.stderr
+
+
+def test_bad_input_exits_2_with_one_line(make_issue, tmp_path):
+    issue = make_issue({"issue.toml": ISSUE_TOML.replace("number = 100", "numbr = 100")})
+    result = runner.invoke(app, ["build", str(issue), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "issue.toml:2: numbr: unknown key 'numbr'" in lines[-1]
+    assert not (tmp_path / "out").exists()
+
+
+def test_overset_exits_3_naming_page_article_and_lines(make_issue, tmp_path):
+    long_body = "\n\n".join(["这是一段很长的正文，用来测试超版。" * 12] * 40)
+    issue = make_issue({"articles/lead.md": LEAD_MD.split("+++\n\n")[0] + "+++\n\n" + long_body + "\n"})
+    result = runner.invoke(app, ["build", str(issue), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3
+    last = result.stderr.strip().splitlines()[-1]
+    assert "page 1, article 'lead', slot 'lead': overset by" in last and "lines" in last
+
+
+def test_failed_build_keeps_previous_outputs(make_issue, tmp_path):
+    out = tmp_path / "out"
+    good = make_issue()
+    assert runner.invoke(app, ["build", str(good), "--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (good / "articles" / "lead.md").write_text(LEAD_MD.replace("title =", "titel ="), encoding="utf-8")
+    assert runner.invoke(app, ["build", str(good), "--out", str(out)]).exit_code == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_validate(tiny_issue):
+    result = runner.invoke(app, ["validate", str(tiny_issue)])
+    assert result.exit_code == 0
+    assert "1 pages, 2 articles, OK" in result.stdout
+
+
+def test_unknown_format(tiny_issue, tmp_path):
+    result = runner.invoke(app, ["build", str(tiny_issue), "--format", "docx", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "unknown output format 'docx'; expected one of: pdf, epub" in result.stderr
