@@ -212,6 +212,25 @@ def test_kinsoku_holds_for_every_width(sc):
                 assert not (a.text[-1] == b.text[0] and a.text[-1] in "—…")
 
 
+def test_strictness_levels_and_line_end_options(sc):
+    # 13 em hold 一…丙 exactly; the next character may or may not start a line
+    head = "一二三四五六七八九十甲乙丙"
+    tilde = compose_paragraph(head + "～丁戊己庚", 13 * SIZE, SIZE, sc, CompositionSettings(kinsoku="strict", first_indent=0))
+    assert tilde[1].text[0] != "～"
+    dash = compose_paragraph(head + "——丁戊己庚", 13 * SIZE, SIZE, sc, CompositionSettings(kinsoku="loose", first_indent=0))
+    assert dash[1].text.startswith("——")
+    strict_dash = compose_paragraph(head + "——丁戊己庚", 13 * SIZE, SIZE, sc, CompositionSettings(first_indent=0))
+    assert not strict_dash[1].text.startswith("—")
+    # 12 Han + 、 fill 13 em; pulling the comma in needs 1 em: half the 、 and half the comma itself
+    comma = "一二三四五六、七八九十甲乙，丁戊己庚"
+    half = compose_paragraph(comma, 13 * SIZE, SIZE, sc, CompositionSettings(first_indent=0))
+    assert half[0].text.endswith("，") and half[0].pieces[-1].letter_spacing == pytest.approx(-0.5 * SIZE, abs=0.01)
+    full = compose_paragraph(comma, 13 * SIZE, SIZE, sc, CompositionSettings(first_indent=0, half_width_line_end=False))
+    assert all(p.letter_spacing >= 0 for line in full for p in line.pieces)
+    hung = compose_paragraph(comma, 13 * SIZE, SIZE, sc, CompositionSettings(first_indent=0, hanging_punctuation=True))
+    assert hung[0].text == comma[:14] and all(p.letter_spacing == 0 for p in hung[0].pieces)
+
+
 def test_overlong_word_and_stray_spaces_do_not_crash(sc):
     lines = compose_paragraph("这是Pneumonoultramicroscopicsilicovolcanoconiosis一词，中 文", 6 * SIZE, SIZE, sc)
     assert "".join(line.text + line.dropped for line in lines) == "这是Pneumonoultramicroscopicsilicovolcanoconiosis一词，中 文"

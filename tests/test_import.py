@@ -341,6 +341,10 @@ def test_headline_parts(lines, expected):
     ("新華社台北12月18日電（記者 陳明）", "新華社台北12月18日電", ["陳明"], [], ""),
     ("本報訊（記者 陳美玲）市政府", "本報訊", ["陳美玲"], [], "市政府"),
     ("本报讯 记者 朱梦琪昨天获悉", "本报讯", [], [], "记者 朱梦琪昨天获悉"),  # name runs into the text: left alone
+    ("本报讯 记者张三通讯员李四 昨天", "本报讯", ["张三"], ["李四"], "昨天"),
+    ("本报讯（通 讯员 周敏 记者 孙晓）", "本报讯", ["孙晓"], ["周敏"], ""),  # OCR space inside a label
+    ("据新华社北京12月18日电 国务院", "据新华社北京12月18日电", [], [], "国务院"),
+    ("（中央社記者王小明台北18日電）台北市政府", "（中央社記者王小明台北18日電）", [], [], "台北市政府"),
 ])
 def test_datelines(line, dateline, reporters, correspondents, rest):
     by, after = match_dateline(Traced.of_line(0, 1, line))
@@ -367,7 +371,8 @@ def test_byline_lines(line, reporters, correspondents, labels):
     assert sorted(t.text for t in by.labels) == sorted(labels)
 
 
-@pytest.mark.parametrize("line", ["社区志愿者每周送餐上门", "全区党建引领基层治理领导协调机制", "区领导胡泊、张征宇、朱小"])
+@pytest.mark.parametrize("line", ["社区志愿者每周送餐上门", "全区党建引领基层治理领导协调机制", "区领导胡泊、张征宇、朱小",
+                                  "记者了解到，近年来，我区"])
 def test_plain_lines_are_not_bylines(line):
     assert match_byline_line(Traced.of_line(0, 1, line)) is None
     assert match_dateline(Traced.of_line(0, 1, line)) is None
@@ -402,6 +407,40 @@ def test_headline_run_into_dateline_and_caption_run_into_headline(tmp_path):
         ("article", "全区冬季安全大检查启动", ("张三",)), ("photo-news", "", ()),
         ("article", "区图书馆延长开放时间", ("李四",))]
     assert arts[1].paragraphs == ("工人在检查管线。",) and arts[1].photos[0].credit == "陆新"
+
+
+def test_dateline_and_byline_cut_by_column_breaks(tmp_path):
+    src = tmp_path / "cut.txt"
+    src.write_text("江苏保障冬季菜篮子供应\n新华社南京12月1\n9日电（记者 林海峰 苏\n晴）入冬以来，江苏各地加强技术指\n"
+                   "导，推动冬季蔬菜稳产保供。\n", encoding="utf-8")
+    report, issue = run([src], tmp_path)
+    (a,) = issue.articles.values()
+    assert (a.title, a.dateline, a.reporters) == ("江苏保障冬季菜篮子供应", "新华社南京12月19日电", ("林海峰", "苏晴"))
+    assert a.paragraphs == ("入冬以来，江苏各地加强技术指导，推动冬季蔬菜稳产保供。",)
+    assert report.check.ok
+
+
+def test_byline_in_brackets_without_dateline_and_titled_photo_news_over_a_wrapped_caption(tmp_path):
+    src = tmp_path / "feature.txt"
+    src.write_text("冬至大如年\n\n（记者 许诺）明天就是冬至。\n\n湖畔冬日\n西太湖畔，市民在步道上\n散步健身。 陆新 摄\n",
+                   encoding="utf-8")
+    report, issue = run([src], tmp_path)
+    feature, photo = [a for _, a in issue.articles_in_order()]
+    assert (feature.title, feature.dateline, feature.reporters) == ("冬至大如年", "", ("许诺",))
+    assert feature.paragraphs == ("明天就是冬至。",)
+    assert (photo.kind, photo.title, photo.paragraphs) == ("photo-news", "湖畔冬日", ("西太湖畔，市民在步道上散步健身。",))
+    assert not [d for d in report.doubts if d.kind == "subhead"]
+
+
+def test_spaces_and_marks_inside_numbers_and_quotes(tmp_path):
+    src = tmp_path / "numbers.txt"
+    src.write_text('热线电话开通\n\n本报讯（记者 张三）市民可通过1234 5热线反映,他最喜欢"故事会","老师讲得好".'
+                   "新款 iPhone 15 Pro 上市,扰民……件件不大,等等...\n", encoding="utf-8")
+    report, issue = run([src], tmp_path)
+    text = next(iter(issue.articles.values())).paragraphs[0]
+    assert "通过12345热线反映，" in text and "“故事会”，“老师讲得好”。" in text
+    assert "新款iPhone 15 Pro上市，" in text and "扰民……件件不大，等等……" in text
+    assert any(d.kind == "space" and "number" in d.message for d in report.doubts)
 
 
 def test_dateline_without_headline_gets_a_marked_placeholder_title(tmp_path):

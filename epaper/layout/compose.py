@@ -28,9 +28,13 @@ Rules (W3C clreq, "Requirements for Chinese Text Layout"):
 - at each line the composer either pushes the prohibited character to the next
   line (stretching this one) or pulls the next unit in (squeezing), whichever
   needs the smaller adjustment; ties go to squeezing ("先挤压、后拉伸");
-- a paragraph's last line is set naturally.
+- a paragraph's last line is set naturally (start-aligned, neither stretched
+  nor squeezed unless it overflows);
+- a Latin word wider than the line breaks anywhere; spaces typed between Han
+  characters are kept and treated as word spaces.
 Blank sides of punctuation come from the font's `halt` feature, so fonts
-without it (AR PL UKai) get no punctuation compression.
+without it (AR PL UKai) get no punctuation compression. The composer is pure
+and O(n): per-character advances are cached per font.
 
 How a line is drawn matters to its width: WeasyPrint shapes every span on its
 own, and Pango picks the script (and so the `locl` glyphs) per span. So a
@@ -124,7 +128,8 @@ def _kind(ch: str) -> tuple[int, bool]:
 
 
 @lru_cache(maxsize=65536)
-def _char(metrics: FontMetrics, ch: str, compress: bool) -> tuple[int, bool, bool, bool, float, float, float, float]:
+def _char(metrics: FontMetrics, ch: str,
+          compress: bool) -> tuple[int, bool, bool, bool, float, float, float, float]:
     """(kind, han, latin alnum, contextual, advance, advance in a Latin run, left blank, right blank); em."""
     kind, han = _kind(ch)
     alnum = kind == LATIN and (ch.isalnum() or ch == "%")
@@ -133,7 +138,8 @@ def _char(metrics: FontMetrics, ch: str, compress: bool) -> tuple[int, bool, boo
     return kind, han, alnum, metrics.contextual(ch), metrics.advance(ch), metrics.latin_advance(ch), bl, br
 
 
-def _anchors(text: str, ctx: list[bool], letter: list[bool], punct: list[bool]) -> tuple[list[tuple[int, int, int, int]], set[int]]:
+def _anchors(text: str, ctx: list[bool], letter: list[bool],
+             punct: list[bool]) -> tuple[list[tuple[int, int, int, int]], set[int]]:
     """Runs of contextual characters with the nearest letter before and after them.
 
     A span without a letter is shaped as script Common and misses `locl` (Noto CJK

@@ -150,14 +150,17 @@ def _halt_values(lookup: Any) -> dict[str, tuple[int, int]]:
     return out
 
 
-@lru_cache(maxsize=32)
 def load_metrics(path: str | Path, family: str, lang: str = "zh-CN") -> FontMetrics:
-    """Metrics of the face named `family` in `path`, as set for HTML `lang`.
+    """Metrics of the face named `family` (name ID 1 or 16) in `path`, as set for HTML `lang`; cached.
 
     Reads cmap, hmtx, head, the `locl` single substitutions of the language
     system and the `halt` positioning values; nothing else (a CJK TTC is large).
     """
-    path = str(path)
+    return _load(str(path), family, lang)
+
+
+@lru_cache(maxsize=32)
+def _load(path: str, family: str, lang: str) -> FontMetrics:
     face = _open_face(path, family)
     lang_tag = _lang_tag(lang)
     cmap = face.getBestCmap()

@@ -66,6 +66,7 @@ class Module:
     photos: list[PhotoBox] = field(default_factory=list)
     lines_used: int = 0  # column-lines holding text, headline, photo or caption
     lines_available: int = 0  # column-lines of the module (less its spacing line)
+    overset: int = 0  # body lines that did not fit (the caller reports them)
 
     @property
     def fill(self) -> float:
@@ -100,6 +101,7 @@ class Composer:
         self.palette = palette
         self.settings = settings
         self.body_size = body_size
+        self._cache: dict[tuple, list[Line]] = {}
 
     def metrics(self, role: str) -> FontMetrics:
         r = self.palette[role]
@@ -107,8 +109,13 @@ class Composer:
 
     def lines(self, text: str, width: float, size: float, role: str, *, indent: float | None = None,
               align: str = "justify") -> list[Line]:
-        settings = self.settings if align == "justify" else _replace(self.settings, align=align)
-        return compose_paragraph(text, width, size, self.metrics(role), settings, indent=indent)
+        # Placement tries many shapes per article: the same paragraph at the same width is composed once.
+        key = (text, round(width, 3), size, role, indent, align)
+        cached = self._cache.get(key)
+        if cached is None:
+            settings = self.settings if align == "justify" else _replace(self.settings, align=align)
+            cached = self._cache[key] = compose_paragraph(text, width, size, self.metrics(role), settings, indent=indent)
+        return cached
 
 
 def _replace(settings: CompositionSettings, **changes: object) -> CompositionSettings:
@@ -134,6 +141,10 @@ def layout_page(issue: Issue, page: Page, layout: Layout, composer: Composer, st
     zones = {z.name: layout.rect(z.col, z.span, z.line or 0, z.lines or 1) for z in template.zones}
     zone_cells = sum((z.lines or 0) * z.span for z in template.zones)
     result = PageLayout(page, template, [], zones, free_cells=layout.columns * layout.lines - zone_cells)
+    if not template.slots:
+        from .autoplace import auto_layout_page  # a template without slots is placed automatically
+        auto_layout_page(issue, page, template, layout, composer, strings, result)
+        return result
     if len(page.articles) > len(template.slots):
         result.findings.append(Finding(
             "E301", "error", f"{len(page.articles)} articles but template '{template.name}' has "
@@ -155,11 +166,11 @@ def layout_page(issue: Issue, page: Page, layout: Layout, composer: Composer, st
         module = layout_module(issue.articles[art_id], slot, line, layout, composer, strings)
         result.modules.append(module)
         where = f"page {page.number}, article '{art_id}', slot '{slot.name}'"
-        over_text = module.lines_used - module.lines_available
+        over_text = module.overset
         over_page = module.line + module.lines - min(floor[c] for c in cols)
         if over_text > 0:
-            result.findings.append(Finding("E302", "error", f"overset by {over_text} column-lines "
-                                                            f"({module.lines_used} needed, {module.lines_available} available)",
+            result.findings.append(Finding("E302", "error", f"overset by {over_text} lines "
+                                                            f"({module.lines_available} column-lines available)",
                                            where=where, hint="shorten the copy or give it a larger slot"))
         elif over_page > 0:
             result.findings.append(Finding("E302", "error", f"overset by {over_page} lines: the module runs past "
@@ -178,83 +189,138 @@ def layout_page(issue: Issue, page: Page, layout: Layout, composer: Composer, st
     return result
 
 
-def headline_boxes(article: Article, rect: Rect, rank: int, layout: Layout, composer: Composer) -> tuple[list[TextBox], int]:
-    """Kicker, title and subtitle stacked and centred; returns the boxes and the whole body lines they take."""
+def headline_boxes(article: Article, rect: Rect, rank: int, layout: Layout, composer: Composer,
+                   air: int = 0) -> tuple[list[TextBox], int]:
+    """Kicker, title and subtitle stacked and centred (with `air` extra lines around them); boxes and lines taken."""
     sizes = layout.headline(rank)
     width = rect.w - 2 * layout.body_size
     parts = [("kicker", article.kicker, sizes.kicker, "serif-bold"), ("title", article.title, sizes.title, "sans"),
              ("subtitle", article.subtitle, sizes.subtitle, "sans-regular")]
-    stacked: list[tuple[str, float, float, list[Line], str]] = []
+    stacked: list[tuple[str, float, float, list[Line], str, float]] = []
     height = 0.0
     for kind, text, size, role in parts:
         if not text:
             continue
-        lines = composer.lines(text, width, size, role, indent=0.0, align="center")
+        lines, measure = balanced_lines(composer, text, width, size, role)
         lh = size * HEADLINE_LEADING[kind]
-        stacked.append((kind, size, lh, lines, role))
+        stacked.append((kind, size, lh, lines, role, measure))
         height += lh * len(lines)
     if not stacked:
         return [], 0
-    n_lines = math.ceil((height + layout.pitch) / layout.pitch)  # at least half a line of air around the block
+    # at least half a line of air around the block, on whole body lines so the text below stays on the grid
+    n_lines = math.ceil((height + layout.pitch) / layout.pitch) + air
     y = rect.y + (n_lines * layout.pitch - height) / 2
     boxes = []
-    for kind, size, lh, lines, role in stacked:
+    for kind, size, lh, lines, role, measure in stacked:
         h = lh * len(lines)
-        boxes.append(TextBox(kind, Rect(rect.x + layout.body_size, y, width, h), size, lh,
+        x = rect.x + layout.body_size + (width - measure) / 2
+        boxes.append(TextBox(kind, Rect(x, y, measure, h), size, lh,
                              tuple(SetLine(ln, role) for ln in lines), align="center"))
         y += h
     return boxes, n_lines
 
 
-def layout_module(article: Article, slot: Slot, line: int, layout: Layout, composer: Composer,
-                  strings: Strings) -> Module:
+def balanced_lines(composer: Composer, text: str, width: float, size: float, role: str) -> tuple[list[Line], float]:
+    """A headline broken into lines of even length: the narrowest measure that needs no more lines than `width`.
+
+    Greedy breaking leaves a lone character on the last line of a two-line headline; editors balance them.
+    """
+    lines = composer.lines(text, width, size, role, indent=0.0, align="center")
+    if len(lines) < 2:
+        return lines, width
+    lo, hi = width / 2, width
+    while hi - lo > size / 4:
+        mid = (lo + hi) / 2
+        if len(composer.lines(text, mid, size, role, indent=0.0, align="center")) <= len(lines):
+            hi = mid
+        else:
+            lo = mid
+    return composer.lines(text, hi, size, role, indent=0.0, align="center"), hi
+
+
+def layout_module(article: Article, slot: Slot, line: int, layout: Layout, composer: Composer, strings: Strings,
+                  *, target: int | None = None, max_leading: float = 1.0, max_air: int = 0) -> Module:
     """Headline on top, the photo at the module's right with its caption, body columns filled left to right.
 
-    A slot with `lines` has that height; one without is as tall as the text needs with its columns balanced.
-    The module's last line stays empty: the white space (and rule) between it and the next module.
+    Height: the slot's `lines` if set; else `target` if given, the extra lines going first to air around the
+    headline (up to `max_air`) and then to body leading (up to `max_leading` × pitch); else as tall as the text
+    needs. Columns are balanced: all full but the last. The module's last line stays empty: the white space
+    (and rule) between it and the next module.
     """
     module = Module(article, slot, slot.rank, slot.col, slot.span, line)
+    size, pitch = layout.body_size, layout.pitch
     x0, y0 = layout.col_x(slot.col), layout.line_y(line)
     head_rect = Rect(x0, y0, layout.span_width(slot.span), 0)
     boxes, head_lines = headline_boxes(article, head_rect, slot.rank, layout, composer)
-    module.boxes.extend(boxes)
-    size, pitch = layout.body_size, layout.pitch
-    col_top = [head_lines] * slot.span  # first free line of each column, from the module's top
+    body = body_lines(article, layout.column_width, composer, strings) if article.kind == "article" else []
+    photo_plan = []
     for photo in article.photos[:1]:
         pspan = slot.span if article.kind == "photo-news" else min(slot.photo_span or slot.span, slot.span)
-        pcol = slot.span - pspan
         width = layout.span_width(pspan)
-        photo_lines = max(1, round(width * photo.aspect / pitch))
-        x, y = layout.col_x(slot.col + pcol), y0 + head_lines * pitch
-        module.photos.append(PhotoBox(Rect(x, y, width, photo_lines * pitch), photo))
         caption = photo.caption if article.kind == "article" else " ".join(article.paragraphs)
         credit = strings.photo_credit(photo.credit)
         text = f"{caption}{strings['byline_join']}{credit}" if caption and credit else caption or credit
         cap_lines = composer.lines(text, width, size, "kai", indent=0.0) if text else []
-        if cap_lines:
-            cy = y + photo_lines * pitch + (pitch - size) / 2
-            module.boxes.append(TextBox("caption", Rect(x, cy, width, len(cap_lines) * pitch), size, pitch,
-                                        tuple(SetLine(ln, "kai") for ln in cap_lines)))
-        for c in range(pcol, pcol + pspan):
-            col_top[c] = head_lines + photo_lines + len(cap_lines) + 1
-    body = body_lines(article, layout.column_width, composer, strings) if article.kind == "article" else []
+        photo_plan.append((photo, slot.span - pspan, pspan, max(1, round(width * photo.aspect / pitch)), cap_lines))
+    photo_rows = sum(p[3] + len(p[4]) + 1 for p in photo_plan)
+
+    def col_tops(head: int) -> list[int]:
+        tops = [head] * slot.span
+        for _, pcol, pspan, rows, caps in photo_plan:
+            for c in range(pcol, pcol + pspan):
+                tops[c] = head + rows + len(caps) + 1
+        return tops
+
+    def natural(head: int) -> int:
+        tops = col_tops(head)
+        h = max(tops) - (1 if article.kind == "photo-news" else 0) if photo_plan else head
+        while sum(max(0, h - t) for t in tops) < len(body):
+            h += 1
+        return h
+
+    height = natural(head_lines)
     if slot.lines is not None:
         height = slot.lines - 1
-    else:
-        height = max(col_top) - (1 if article.kind == "photo-news" else 0)
-        while sum(max(0, height - t) for t in col_top) < len(body):
-            height += 1
+    elif target is not None and target - 1 > height:
+        air = min(max_air, target - 1 - height) if boxes else 0
+        if air:
+            boxes, head_lines = headline_boxes(article, head_rect, slot.rank, layout, composer, air=air)
+        height = target - 1
+    module.boxes.extend(boxes)
+    tops = col_tops(head_lines)
+    # Leading: the largest body pitch (within bounds) at which the balanced columns still hold every line.
+    body_pitch = pitch
+    if target is not None and slot.lines is None and body and max_leading > 1.0:
+        lo, hi = pitch, pitch * max_leading
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            if sum(max(0, int((height - t) * pitch / mid + 1e-9)) for t in tops) >= len(body):
+                lo = mid
+            else:
+                hi = mid
+        body_pitch = lo
+    for photo, pcol, pspan, rows, caps in photo_plan:
+        x, y = layout.col_x(slot.col + pcol), y0 + head_lines * pitch
+        module.photos.append(PhotoBox(Rect(x, y, layout.span_width(pspan), rows * pitch), photo))
+        if caps:
+            cy = y + rows * pitch + (pitch - size) / 2
+            module.boxes.append(TextBox("caption", Rect(x, cy, layout.span_width(pspan), len(caps) * pitch), size,
+                                        pitch, tuple(SetLine(ln, "kai") for ln in caps)))
     module.lines = height + 1
     module.rect = layout.rect(slot.col, slot.span, line, module.lines)
     pos = 0
-    for c, top in enumerate(col_top):
-        chunk = body[pos:pos + max(0, height - top)]
+    used_pt = 0.0
+    for c, top in enumerate(tops):
+        room = max(0, int((height - top) * pitch / body_pitch + 1e-9))
+        chunk = body[pos:pos + room]
         pos += len(chunk)
         if chunk:
-            module.boxes.append(TextBox("body", Rect(layout.col_x(slot.col + c), y0 + top * pitch,
-                                                     layout.column_width, len(chunk) * pitch), size, pitch, tuple(chunk)))
-    photo_cells = sum(min(t, height) - head_lines for t in col_top)
-    module.lines_used = head_lines * slot.span + photo_cells + len(body)
+            module.boxes.append(TextBox("body", Rect(layout.col_x(slot.col + c), y0 + top * pitch, layout.column_width,
+                                                     len(chunk) * body_pitch), size, body_pitch, tuple(chunk)))
+            used_pt += len(chunk) * body_pitch
+    module.overset = len(body) - pos
+    photo_cells = sum(min(t, height) - head_lines for t in tops)
+    module.lines_used = head_lines * slot.span + photo_cells + round(used_pt / pitch) + module.overset
     module.lines_available = height * slot.span
     return module
 

@@ -121,7 +121,7 @@ def _starts_verb(t: Traced) -> bool:
     return t.text[:2] in HEADLINE_VERBS
 
 
-def _line(parts: list[Traced], ctx: Context) -> Traced:
+def _line(parts: list[Traced]) -> Traced:
     """A headline line's parts as one string: a subject and its predicate are joined without a space, other parts
     (parallel phrases) keep one full-width space between them."""
     if len(parts) == 2 and _starts_verb(parts[1]) and not _starts_verb(parts[0]):
@@ -137,8 +137,7 @@ def headline(lines: list[Traced], ctx: Context) -> tuple[Traced | None, Traced |
     log = ctx.log
     per_line: list[list[Traced]] = []
     for t in lines:
-        t = norm.dash_yi(t, log, ctx.options.fix_dash_yi)
-        if ctx.options.pair_quotes:
+        if ctx.options.pair_quotes:  # before splitting: a space inside a quotation does not split the line
             t = norm.pair_quotes(t, log, ctx.quote_style)
         for a, b in norm.quote_spans(t.text):  # headlines have no column breaks: their quoted spacing is meant
             inner = t.text[a + 1:b]
@@ -168,7 +167,7 @@ def headline(lines: list[Traced], ctx: Context) -> tuple[Traced | None, Traced |
             title = Traced.join(parts, "\u3000")
             log.doubt("headline", where, f"{len(parts)} parts on one headline line kept as one 主题")
     else:
-        texts = [_line(p, ctx) for p in per_line]
+        texts = [_line(p) for p in per_line]
         if len(texts) == 2:
             x, y = texts
             # News headlines in two lines are mostly 主题 over 副题; a quotation or a short label on top is a 引题.
@@ -238,46 +237,51 @@ def _glue(a: Traced, b: Traced) -> Traced:
     return a.strip() + b
 
 
+@dataclass
+class _Block:
+    kind: str  # "p" or "h"
+    text: Traced
+    last: Unit  # the line that ends it so far
+
+
 def body(draft: Draft, cols: Columns, ctx: Context) -> tuple[list[tuple[str, Traced]], list[Photo]]:
+    """Body lines joined into paragraphs (subheads stay apart), then normalised; captions inside become photos."""
     log = ctx.log
-    blocks: list[list] = []  # [kind, Traced, last unit]
+    blocks: list[_Block] = []
     photos: list[Photo] = []
     for u in draft.units:
         if u.kind == "caption":
             assert u.credit is not None
             photos.append(Photo(ctx.paragraph(u.text), [ctx.paragraph(n) for n in u.credit.names]))
             continue
-        if u.role == "subhead":
-            blocks.append(["h", u.text, u])
+        if u.role == "subhead" or not blocks or blocks[-1].kind != "p":
+            blocks.append(_Block("h" if u.role == "subhead" else "p", u.text, u))
             continue
-        if not blocks or blocks[-1][0] != "p":
-            blocks.append(["p", u.text, u])
+        block = blocks[-1]
+        decision = _join_decision(block.text.text, block.last, u, cols, ctx.options)
+        if decision not in ("join", "rejoin"):
+            blocks.append(_Block("p", u.text, u))
             continue
-        text: Traced = blocks[-1][1]
-        decision = _join_decision(text.text, blocks[-1][2], u, cols, ctx.options)
-        if decision in ("join", "rejoin"):
-            if decision == "rejoin":
-                log.change("sentences rejoined across an OCR blank line")
-                excerpt = f"{_bare(text.text)[-8:]} | {_bare(u.text.text)[:8]}"
-                if suspect_truncation(text.text, u.text.text):
-                    log.doubt("truncation", u.text, "the line before ends mid-sentence and this one reads as a "
-                              "new sentence: words were probably lost at the column break", excerpt=excerpt)
-                else:
-                    log.doubt("rejoined", u.text, "joined to the line before (blank line inside a sentence)",
-                              excerpt=excerpt)
-            elif u.gap == 0:
-                log.change("column lines joined into paragraphs")
-            blocks[-1][1], blocks[-1][2] = _glue(text, u.text), u
+        if decision == "rejoin":
+            log.change("sentences rejoined across an OCR blank line")
+            excerpt = f"{_bare(block.text.text)[-8:]} | {_bare(u.text.text)[:8]}"
+            if suspect_truncation(block.text.text, u.text.text):
+                log.doubt("truncation", u.text, "the line before ends mid-sentence and this one reads as a new "
+                          "sentence: words were probably lost at the column break", excerpt=excerpt)
+            else:
+                log.doubt("rejoined", u.text, "joined to the line before (blank line inside a sentence)",
+                          excerpt=excerpt)
         else:
-            blocks.append(["p", u.text, u])
+            log.change("column lines joined into paragraphs")
+        block.text, block.last = _glue(block.text, u.text), u
     out: list[tuple[str, Traced]] = []
-    for k, (kind, text, _) in enumerate(blocks):
-        text = ctx.paragraph(text)
+    for block in blocks:
+        text = ctx.paragraph(block.text)
         if not text:
             continue
-        if kind == "p" and not ends_sentence(text.text) and text.text[-1:] not in "：:":
+        if block.kind == "p" and not ends_sentence(text.text) and text.text[-1:] not in "：:":
             log.doubt("no-final-punct", text, "paragraph ends without final punctuation", len(text) - 1)
-        out.append((kind, text))
+        out.append((block.kind, text))
     return out, photos
 
 

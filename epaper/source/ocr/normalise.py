@@ -13,7 +13,7 @@ FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05]")
 FULLWIDTH_POINT = re.compile("(?<=[0-9])\uff0e(?=[0-9])")
 ASCII_FULL = {",": "，", ";": "；", "!": "！", "?": "？", ":": "：", ".": "。", "(": "（", ")": "）"}
 ELLIPSIS = re.compile(f"(?<=[{ZH}])(?<!…)(?:\\.{{3,6}}|。。。|…(?!…))")
-RANGE_TILDE = re.compile(f"(?<=[0-9])[ ]*[~〜][ ]*(?=[0-9])")
+RANGE_TILDE = re.compile("([0-9.]+)[ ]*[~〜][ ]*([0-9.]+)")
 DOUBLE_HYPHEN = re.compile(f"(?<=[{ZH}])[{SPACES}]*(?:-{{2,}}|－{{2,}})[{SPACES}]*(?=[{ZH}])")
 LONE_DASH = re.compile("(?<![-‐‑−－0-9A-Za-z])[-‐‑−－](?![-‐‑−－])")
 SPACE_RUN = re.compile(f"[{SPACES}]+")
@@ -42,10 +42,16 @@ def halfwidth(t: Traced, log: Log) -> Traced:
     return t.sub(FULLWIDTH_POINT, ".", log.changes, "full-width digits and Latin letters made half-width")
 
 
+def _range(m: re.Match[str]) -> str:
+    s = m.string
+    chinese = is_zh(_neighbour(s, m.start(), -1)) or is_zh(_neighbour(s, m.end() - 1, 1))
+    return f"{m.group(1)}～{m.group(2)}" if chinese else m.group()
+
+
 def punctuation(t: Traced, log: Log) -> Traced:
     """ASCII , . ; : ! ? ( ) next to Chinese become full-width. Numbers keep theirs: 15.4万, 1,415, 10:30."""
     t = t.sub(ELLIPSIS, "……", log.changes, "ellipsis made …… (two full-width)")
-    t = t.sub(RANGE_TILDE, "～", log.changes, "range mark ~ made ～")
+    t = t.sub(RANGE_TILDE, _range, log.changes, "range mark ~ between numbers in Chinese made ～ (6～16)")
     t = t.sub(DOUBLE_HYPHEN, "——", log.changes, "double hyphen -- made a dash ——")
     s = t.text
     repl: dict[int, str] = {}
@@ -72,9 +78,9 @@ def punctuation(t: Traced, log: Log) -> Traced:
         elif ch == ":":
             ok = zh and not (tight_prev.isdigit() and tight_next.isdigit())
         elif ch == ".":
-            # A full stop right after Chinese (a decimal point needs a digit before it): 香气.75岁 → 香气。75岁;
-            # never 15.4, No.1 or www.x.cn.
-            ok = is_zh(tight_prev) and not (tight_next.isascii() and tight_next.isalpha())
+            # A full stop right after Chinese or a quote closing it (a decimal point needs a digit before it):
+            # 香气.75岁 → 香气。75岁, 讲得好". → 讲得好"。; never 15.4, No.1 or www.x.cn.
+            ok = tight_prev not in SPACES and is_zh(prev) and not (tight_next.isascii() and tight_next.isalpha())
         else:
             ok = zh
         if ok:
@@ -86,7 +92,8 @@ def punctuation(t: Traced, log: Log) -> Traced:
 
 def dash_yi(t: Traced, log: Log, fix: bool) -> Traced:
     """A lone '-' among Han is an OCR slip for 一 or for the dash —. Fixed to 一 only before a word in
-    DASH_YI_WORDS (-把手 → 一把手); always reported. An 一 in a clause that links items with — is reported too."""
+    DASH_YI_WORDS (-把手 → 一把手); always reported. Reported only: an 一 in a clause that links items with —
+    (委一村…党组织—网格), and a — before such a word (—把手)."""
     s = t.text
     repl: dict[int, str] = {}
     for m in LONE_DASH.finditer(s):
@@ -101,6 +108,9 @@ def dash_yi(t: Traced, log: Log, fix: bool) -> Traced:
             log.doubt("ocr-slip", t, f"'-' taken as 一 in {word}: check the print", i)
         else:
             log.doubt("ocr-slip", t, "lone '-' between Han characters: 一, the dash — or a hyphen?", i)
+    for m in re.finditer(f"(?<![—])—(?![—])(?=[{HAN}])", s):
+        if any(s.startswith(w[1:], m.end()) for w in DASH_YI_WORDS):
+            log.doubt("ocr-slip", t, f"— before {s[m.end():m.end() + 2]}: 一 misread as a dash?", m.start())
     for m in CLAUSE.finditer(s):
         clause = m.group()
         links = [k for k in range(1, len(clause) - 1) if clause[k] == "—" and clause[k - 1] != "—"
@@ -116,7 +126,9 @@ def dash_yi(t: Traced, log: Log, fix: bool) -> Traced:
 
 
 def _apostrophe(s: str, i: int) -> bool:
-    return 0 < i < len(s) - 1 and s[i - 1].isascii() and s[i - 1].isalpha() and s[i + 1].isascii() and s[i + 1].isalpha()
+    """An apostrophe inside a Latin word (Xi'an, don't), not a quote."""
+    latin = lambda ch: ch.isascii() and ch.isalpha()  # noqa: E731
+    return 0 < i < len(s) - 1 and latin(s[i - 1]) and latin(s[i + 1])
 
 
 def _span_cost(s: str, a: int, b: int) -> int:

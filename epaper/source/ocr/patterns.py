@@ -18,10 +18,12 @@ PLACE = f"(?:[{HANS}]{{1,8}}?{S})?"
 DATELINE = re.compile(
     f"^(?P<open>[□■◆●▲]?{S}[【\\[〔]?){S}"
     f"(?P<dl>(?:{SELF}){S}(?:{PLACE}{DATE}{S})?[讯訊电電]"
-    f"|(?:{AGENCIES}|{OTHER_PAPER}){S}{PLACE}{DATE}{S}[电電讯訊]"
+    f"|(?:据|據)?{S}(?:{AGENCIES}|{OTHER_PAPER}){S}{PLACE}{DATE}{S}[电電讯訊]"
     f"|(?:{AGENCIES}|{OTHER_PAPER}){S}[讯訊])"
     f"(?P<close>{S}[】\\]〕])?")
 # The same, found after a headline on one line (OCR often runs the headline into the text).
+# Taiwan's agency style puts the reporter inside the dateline: （中央社記者王小明台北18日電）.
+PAREN_DATELINE = re.compile(f"^(?P<dl>[（(]{S}(?:{AGENCIES}){S}(?:記者|记者)[^（）()]{{2,30}}?{DATE}{S}[电電]{S}[）)])")
 # The start of a dateline, to join a dateline that a column break cut in two (新华社南京12月1 / 9日电).
 DATELINE_START = re.compile(f"^[【\\[〔]?{S}(?:{SELF}|{AGENCIES})")
 DATELINE_INLINE = re.compile(

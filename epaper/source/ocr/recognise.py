@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from .patterns import (BYLINE_MARK, CORRESPONDENT_LABELS, CREDIT_LABELS, CREDIT_MARK, DATELINE, LABEL, NAME,
-                       NAME_SEP, REPORT_TAIL, WRITER_PREFIX)
+                       NAME_SEP, PAREN_DATELINE, REPORT_TAIL, WRITER_PREFIX)
 from .text import SPACES, Traced, han_only, is_han
 
 HEADLINE_MAX = 40  # characters without spaces
@@ -49,7 +49,7 @@ def _role(label: str) -> str:
 
 
 def parse_names(t: Traced) -> list[Traced] | None:
-    """Names separated by spaces, 、 or commas; None if any piece is not a name."""
+    """Names separated by spaces or 、; None if any piece is not a name."""
     names: list[Traced] = []
     last = 0
     for m in [*NAME_SEP.finditer(t.text), None]:
@@ -82,23 +82,25 @@ def parse_byline_content(t: Traced) -> Byline | None:
 
 
 def _unbracketed_byline(rest: Traced) -> tuple[Byline, Traced] | None:
-    """本报讯 记者 X 通讯员 Y 正文…: labels and names up to the first word that is not a name followed by a space."""
+    """本报讯 记者 X 通讯员 Y 正文… (or 记者张三通讯员李四 正文…): labels and names, each name followed by a space,
+    a 、 or the next label; stops at the first word that is neither."""
     by = Byline()
     s = rest.text
-    i = len(s) - len(s.lstrip(SPACES))
+    skip = lambda j, chars=SPACES: j + len(s[j:]) - len(s[j:].lstrip(chars))  # noqa: E731
+    i = skip(0)
     role = ""
     while True:
         m = LABEL.match(s, i)
         if m:
             by.labels.append(rest[m.start():m.end()])
-            role = _role(m.group())
-            i = m.end() + len(s[m.end():]) - len(s[m.end():].lstrip(SPACES))
+            role, i = _role(m.group()), skip(m.end())
             continue
-        n = NAME.match(s, i)
-        if not role or not n or n.end() >= len(s) or s[n.end()] not in SPACES + "、":
+        end = next((i + n for n in (2, 3, 4) if role and i + n < len(s) and all(is_han(c) for c in s[i:i + n])
+                    and (s[i + n] in SPACES + "、" or LABEL.match(s, i + n))), None)
+        if end is None:
             break
-        (by.correspondents if role == "correspondent" else by.reporters).append(rest[n.start():n.end()])
-        i = n.end() + len(s[n.end():]) - len(s[n.end():].lstrip(SPACES + "、"))
+        (by.correspondents if role == "correspondent" else by.reporters).append(rest[i:end])
+        i = skip(end, SPACES + "、")
     if not (by.reporters or by.correspondents):
         return None
     return by, rest[i:]
@@ -107,6 +109,8 @@ def _unbracketed_byline(rest: Traced) -> tuple[Byline, Traced] | None:
 def match_dateline(t: Traced) -> tuple[Byline, Traced] | None:
     """A line that starts with 本报讯, 本报X月X日讯, 新华社X地X月X日电 or 【…电】, then maybe a byline; returns the
     byline and the rest of the line (the start of the body)."""
+    if (p := PAREN_DATELINE.match(t.text)) is not None:  # （中央社記者王小明台北18日電）: kept as printed
+        return Byline(dateline=t[p.start("dl"):p.end("dl")]), t[p.end():].strip()
     m = DATELINE.match(t.text)
     if not m:
         return None

@@ -78,7 +78,7 @@ class ImportReport:
     changes: Counter[str]
     doubts: list[Doubt]
     unplaced: list[Fragment]
-    placeholders: list[str]  # what the editor still has to fill in
+    placeholders: list[str]  # what the editor still has to fill in or fix before the issue builds
     check: HanCheck
     review_file: Path = field(default=Path())
 
@@ -113,8 +113,8 @@ class ImportReport:
                        f"{a.source.name}:{a.lines[0]}-{a.lines[1]} |")
         c = self.check
         out += ["", "## Nothing lost", ""]
-        out.append(f"{'OK' if c.ok else 'FAILED'}: {c.input} Han characters in the input; {c.placed} in the articles on "
-                   f"the page plan, {c.labels} in byline and credit words the layout prints itself or drops, "
+        out.append(f"{'OK' if c.ok else 'FAILED'}: {c.input} Han characters in the input; {c.placed} in the articles "
+                   f"on the page plan, {c.labels} in byline and credit words the layout prints itself or drops, "
                    f"{c.unplaced} in articles/unplaced.md; {c.added} added by the import. "
                    f"Placed text {'follows' if c.in_order else 'does NOT follow'} input order.")
         for d in c.missing:
@@ -139,5 +139,5 @@ class ImportReport:
             out += ["## Unplaced text (articles/unplaced.md, not on the page plan)", ""]
             out += [f"- {f.file.name}:{f.line}: {f.text}" for f in self.unplaced]
             out.append("")
-        out += ["## To fill in", ""] + [f"- {p}" for p in self.placeholders]
+        out += ["## Before building", ""] + [f"- {p}" for p in self.placeholders]
         return "\n".join(out).rstrip() + "\n"

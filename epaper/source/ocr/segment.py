@@ -10,7 +10,7 @@ from .log import Log
 from .patterns import DATELINE, DATELINE_INLINE, DATELINE_START, FURNITURE
 from .recognise import (Byline, Credit, headline_like, match_byline_lead, match_byline_line, match_credit,
                         match_dateline, opens_byline, paren_byline)
-from .text import SPACES, Traced, ends_sentence, han_only
+from .text import CLOSERS, SPACES, Traced, ends_sentence, han_only
 
 SUBHEAD_MAX = 16  # Han characters; a longer headline-like line inside an article starts a new article
 
@@ -63,14 +63,14 @@ def _rejoin_datelines(lines: list[Traced]) -> list[Traced]:
     out: list[Traced] = []
     skip = False
     for k, line in enumerate(lines):
-        if skip:
+        if skip:  # already put on the line before
             skip = False
-            out.append(Traced.inserted(""))  # keeps line count: the next line now lives on this one
             continue
         s = line.strip()
         nxt = lines[k + 1].strip() if k + 1 < len(lines) else None
-        if nxt and DATELINE_START.match(s.text) and not DATELINE.match(s.text) and len(s) < 24 and \
-                DATELINE.match(s.text + nxt.text) and DATELINE.match(s.text + nxt.text).end() > len(s):
+        joined = DATELINE.match(s.text + nxt.text) if nxt and DATELINE_START.match(s.text) and len(s) < 24 and \
+            not DATELINE.match(s.text) else None
+        if nxt and joined and joined.end() > len(s):
             out.append(s + nxt)
             skip = True
             continue
@@ -79,6 +79,7 @@ def _rejoin_datelines(lines: list[Traced]) -> list[Traced]:
 
 
 def units_of(lines: list[Traced]) -> list[Unit]:
+    """Lines (blank ones counted into the next unit's gap) split and classified into units."""
     units: list[Unit] = []
     gap = 0
     for line in _rejoin_datelines(lines):
@@ -95,6 +96,7 @@ def units_of(lines: list[Traced]) -> list[Unit]:
 
 
 def classify(t: Traced, gap: int, indented: bool) -> Unit:
+    """What a line is; the recognisers are tried from the most specific form to the least."""
     if FURNITURE.match(t.text):
         return Unit("furniture", t, gap, indented, raw=t)
     if (dl := match_dateline(t)) is not None:
@@ -134,8 +136,11 @@ def assign_roles(units: list[Unit], col: float | None) -> None:
         if u.kind != "text" or not headline_like(u.text.text, strict=False):
             continue
         prev = units[i - 1] if i else None
+        before = prev.text.text if prev is not None else ""
+        if i >= 2 and before and not before.strip(SPACES + CLOSERS + "\"'"):  # a closing quote alone on its line
+            before = units[i - 2].text.text + before
         if prev is not None and prev.kind in ("text", "dateline") and not (prev.kind == "text" and cand[i - 1]) \
-                and prev.text and not ends_sentence(prev.text.text):
+                and before and not ends_sentence(before):
             continue
         cand[i] = True
     i = 0
@@ -147,8 +152,13 @@ def assign_roles(units: list[Unit], col: float | None) -> None:
         while j < len(units) and cand[j]:
             j += 1
         after = units[j] if j < len(units) else None
-        if after is not None and after.kind in ("dateline", "byline", "caption", "credit"):
+        if after is not None and after.kind in ("dateline", "byline"):
             for k in range(i, j):
+                units[k].role = "head"
+        elif after is not None and after.kind in ("caption", "credit"):
+            for k in range(i, j):  # a photo's title has no comma; a line with one starts the wrapped caption
+                if re.search("[，,]", units[k].text.text):
+                    break
                 units[k].role = "head"
         else:
             for k in range(i, j):
@@ -166,114 +176,135 @@ def segment(lines: list[Traced], file: int, log: Log) -> tuple[list[Draft], list
     units = units_of(lines)
     columns = columns_of(units)
     assign_roles(units, columns.width)
-    drafts: list[Draft] = []
-    unplaced: list[Traced] = []
-    cur: Draft | None = None
-    pending: Unit | None = None  # a byline line met before the headline of its article
-
-    def start(head: list[Unit]) -> Draft:
-        nonlocal cur, pending
-        cur = Draft(file, head=head)
-        if pending is not None and pending.byline is not None:
-            cur.byline.merge(pending.byline)
-            pending = None
-        drafts.append(cur)
-        return cur
-
+    grouper = _Grouper(file, log)
     i = 0
     while i < len(units):
+        i = grouper.take(units, i)
+    grouper.finish()
+    return grouper.drafts, grouper.unplaced, columns
+
+
+class _Grouper:
+    """Walks the units once, keeping the article being filled; each take() consumes one or more units."""
+
+    def __init__(self, file: int, log: Log):
+        self.file, self.log = file, log
+        self.drafts: list[Draft] = []
+        self.unplaced: list[Traced] = []
+        self.cur: Draft | None = None
+        self.pending: Unit | None = None  # a byline line met before the headline of its article
+
+    def start(self, head: list[Unit], photo_news: Unit | None = None) -> Draft:
+        self.cur = Draft(self.file, head=head, photo_news=photo_news)
+        if self.pending is not None and self.pending.byline is not None:
+            self.cur.byline.merge(self.pending.byline)
+            self.pending = None
+        self.drafts.append(self.cur)
+        return self.cur
+
+    def leave(self, t: Traced, why: str) -> None:
+        self.unplaced.append(t)
+        self.log.doubt("unplaced", t, why)
+
+    def take(self, units: list[Unit], i: int) -> int:
+        """Consume the unit at i (and any it pulls along); returns the index of the next one to take."""
         u = units[i]
         nxt = units[i + 1] if i + 1 < len(units) else None
         if u.kind == "text" and u.role == "head":
-            j = i
-            while j < len(units) and units[j].kind == "text" and units[j].role == "head":
-                j += 1
-            run, after = units[i:j], (units[j] if j < len(units) else None)
-            if after is None:
-                for r in run:
-                    unplaced.append(r.text)
-                    log.doubt("unplaced", r.text, "headline-like line with no text after it")
-            elif after.kind in ("dateline", "byline", "caption", "credit") or cur is None or len(run) > 1 or \
-                    run[0].gap >= 2 or (cur.units and cur.units[-1].kind in ("caption", "credit")) or \
-                    cur.photo_news is not None:
-                start(run)
-            elif len(han_only(run[0].text.text)) > SUBHEAD_MAX:
-                start(run)
-                log.doubt("headline", run[0].text, "taken as the headline of an article without dateline; if it "
-                          "continues the article above, join them")
-            else:
-                run[0].role = "subhead"
-                cur.units.append(run[0])
-                log.doubt("subhead", run[0].text, "short line without end punctuation taken as a subhead (## )")
-            i = j
-            continue
+            return self.head_run(units, i)
         if u.kind == "dateline":
-            assert u.byline is not None
-            fresh = cur is not None and not cur.units and cur.photo_news is None and cur.byline.dateline is None
-            if not fresh:
-                start([])
-            assert cur is not None
-            cur.byline.merge(u.byline)
-            rest = u.text
-            # （记者 X 通 / 讯员 Y）, or the byline on the line after the dateline: cut by a column break.
-            if nxt is not None and nxt.gap == 0 and nxt.raw is not None and nxt.kind in ("text", "dateline") and \
-                    (opens_byline(rest) or (not rest and nxt.raw.text.lstrip(SPACES)[:1] in "（(")):
-                found = paren_byline(rest + nxt.raw)
-                if found is not None:
-                    cur.byline.merge(found[0])
-                    rest = found[1]
-                    i += 1
-            if rest:
-                cur.units.append(Unit("text", rest, 0, False))
-        elif u.kind == "byline":
-            assert u.byline is not None
-            # A byline belongs to the article it follows (under its headline, or after its text), unless the
-            # next line opens another article with a dateline, or no article has begun yet.
-            if cur is not None and cur.photo_news is None and not (cur.has_body and nxt is not None and
-                                                                   nxt.kind == "dateline"):
-                if cur.has_body:
-                    log.doubt("byline", u.text, "byline after the text: names added to the article's byline")
-                cur.byline.merge(u.byline)
-            elif nxt is not None and (nxt.kind == "dateline" or nxt.role == "head"):
-                pending = u
-            else:
-                unplaced.append(u.text)
-                log.doubt("unplaced", u.text, "byline with no article to go with")
+            return self.dateline(u, nxt, i)
+        if u.kind == "byline":
+            self.byline(u, nxt)
         elif u.kind == "furniture":
-            unplaced.append(u.text)
-            log.doubt("unplaced", u.text, "page furniture (folio, date, editor, jump line) is not article text")
+            self.leave(u.text, "page furniture (folio, date, editor, jump line) is not article text")
         elif u.kind in ("caption", "credit"):
-            cap = _gather_caption(cur, u)
-            if cur is not None and cur.units and cur.units[-1].role == "subhead" and cap.text:
-                # A short line right over a caption is the title of a photo news item, not a subhead.
-                title = cur.units.pop()
-                log.doubts[:] = [d for d in log.doubts if not (d.kind == "subhead" and d.line == title.text.line)]
-                cur = Draft(file, head=[title], photo_news=cap)
-                drafts.append(cur)
-                i += 1
-                continue
-            if not cap.text:
-                assert u.raw is not None
-                unplaced.append(u.raw)
-                log.doubt("unplaced", u.raw, "photo credit with no caption")
-            elif cur is not None and cur.head and not cur.has_body and cur.photo_news is None and cur.byline.empty:
-                cur.photo_news = cap  # a headline directly over a caption: titled photo news
-            else:
-                new = _place_caption(cur, cap, nxt, drafts, log)
-                if new is not None:
-                    cur = new
+            self.caption(u, nxt)
+        elif self.cur is None or self.cur.photo_news is not None:
+            self.leave(u.text, "text before any headline or after a photo caption, outside any article")
         else:
-            if cur is None or cur.photo_news is not None:
-                unplaced.append(u.text)
-                log.doubt("unplaced", u.text, "text before any headline or after a photo caption, outside any "
-                          "article")
-            else:
-                cur.units.append(u)
-        i += 1
-    if pending is not None:
-        unplaced.append(pending.text)
-        log.doubt("unplaced", pending.text, "byline with no article to go with")
-    return drafts, unplaced, columns
+            self.cur.units.append(u)
+        return i + 1
+
+    def head_run(self, units: list[Unit], i: int) -> int:
+        """Consecutive headline lines: a new article's headline, or a subhead inside the current one."""
+        j = i
+        while j < len(units) and units[j].kind == "text" and units[j].role == "head":
+            j += 1
+        run, after, cur = units[i:j], (units[j] if j < len(units) else None), self.cur
+        if after is None:
+            for r in run:
+                self.leave(r.text, "headline-like line with no text after it")
+        elif after.kind in ("dateline", "byline", "caption", "credit") or cur is None or len(run) > 1 or \
+                run[0].gap >= 2 or (cur.units and cur.units[-1].kind == "caption") or cur.photo_news is not None:
+            self.start(run)
+        elif len(han_only(run[0].text.text)) > SUBHEAD_MAX:
+            self.start(run)
+            self.log.doubt("headline", run[0].text, "taken as the headline of an article without dateline; if it "
+                           "continues the article above, join them")
+        else:
+            run[0].role = "subhead"
+            cur.units.append(run[0])
+            self.log.doubt("subhead", run[0].text, "short line without end punctuation taken as a subhead (## )")
+        return j
+
+    def dateline(self, u: Unit, nxt: Unit | None, i: int) -> int:
+        """本报讯（记者 X）…: the current article's if it has only a headline so far, else a new one's."""
+        assert u.byline is not None
+        cur = self.cur
+        if cur is None or cur.units or cur.photo_news is not None or cur.byline.dateline is not None:
+            cur = self.start([])
+        cur.byline.merge(u.byline)
+        rest, after = u.text, i + 1
+        # （记者 X 通 / 讯员 Y）, or the byline on the line after the dateline: cut by a column break.
+        if nxt is not None and nxt.gap == 0 and nxt.raw is not None and nxt.kind in ("text", "dateline") and \
+                (opens_byline(rest) or (not rest and nxt.raw.text.lstrip(SPACES)[:1] in "（(")):
+            found = paren_byline(rest + nxt.raw)
+            if found is not None:
+                cur.byline.merge(found[0])
+                rest, after = found[1], i + 2
+        if rest:
+            cur.units.append(Unit("text", rest, 0, False))
+        return after
+
+    def byline(self, u: Unit, nxt: Unit | None) -> None:
+        """A byline belongs to the article it follows (under its headline, or after its text), unless the next
+        line opens another article with a dateline, or no article has begun yet."""
+        assert u.byline is not None
+        cur = self.cur
+        if cur is not None and cur.photo_news is None and not (cur.has_body and nxt is not None and
+                                                               nxt.kind == "dateline"):
+            if cur.has_body:
+                self.log.doubt("byline", u.text, "byline after the text: names added to the article's byline")
+            cur.byline.merge(u.byline)
+        elif nxt is not None and (nxt.kind == "dateline" or nxt.role == "head"):
+            self.pending = u
+        else:
+            self.leave(u.text, "byline with no article to go with")
+
+    def caption(self, u: Unit, nxt: Unit | None) -> None:
+        cur = self.cur
+        cap = _gather_caption(cur, u)
+        if not cap.text:
+            assert u.raw is not None
+            self.leave(u.raw, "photo credit with no caption")
+        elif cur is not None and cur.units and cur.units[-1].role == "subhead":
+            # A short line right over a caption is the title of a photo news item, not a subhead.
+            title = cur.units.pop()
+            self.log.doubts[:] = [d for d in self.log.doubts if not (d.kind == "subhead" and d.line == title.text.line)]
+            self.start([title], photo_news=cap)
+        elif cur is not None and cur.head and not cur.has_body and cur.photo_news is None and cur.byline.empty:
+            cur.photo_news = cap  # a headline directly over a caption: titled photo news
+        elif cur is not None and cur.has_body and cur.photo_news is None and nxt is not None and \
+                nxt.kind == "text" and nxt.role == "body":
+            cur.units.append(cap)  # the article's text goes on after it: the article's own photo
+            self.log.doubt("photo", cap.text, "caption inside an article's text: placed as that article's photo")
+        else:
+            self.start([], photo_news=cap)
+
+    def finish(self) -> None:
+        if self.pending is not None:
+            self.leave(self.pending.text, "byline with no article to go with")
 
 
 def _gather_caption(cur: Draft | None, u: Unit) -> Unit:
@@ -290,16 +321,3 @@ def _gather_caption(cur: Draft | None, u: Unit) -> Unit:
         parts.insert(0, prev.text)
         gap = prev.gap
     return Unit("caption", Traced.join(parts), gap, credit=u.credit)
-
-
-def _place_caption(cur: Draft | None, cap: Unit, nxt: Unit | None, drafts: list[Draft], log: Log) -> Draft | None:
-    """A caption inside an article whose text goes on after it is that article's photo; otherwise it is a
-    standalone photo news item. Returns the new current draft when one was started."""
-    continues = nxt is not None and nxt.kind == "text" and nxt.role == "body"
-    if cur is not None and cur.has_body and cur.photo_news is None and continues:
-        cur.units.append(cap)
-        log.doubt("photo", cap.text, "caption inside an article's text: placed as that article's photo")
-        return None
-    draft = Draft(cap.text.file, photo_news=cap)
-    drafts.append(draft)
-    return draft

@@ -18,7 +18,6 @@ ZH = HAN + re.escape(CJK_PUNCT) + "\uff01-\uff5e℃℉‰№"
 ZH_RE = re.compile(f"[{ZH}]")
 SENTENCE_END = "。！？…"
 CLOSERS = "”’」』）》〉】〕"
-OPENERS = "“‘「『（《〈【〔"
 SPACES = " \t\u3000\u00a0\u2002\u2003\u2009\u200b"
 
 
@@ -48,8 +47,8 @@ class Traced:
     pos: tuple[Pos | None, ...]
 
     @classmethod
-    def of_line(cls, file: int, line: int, text: str, start_col: int = 0) -> Traced:
-        return cls(text, tuple((file, line, start_col + i) for i in range(len(text))))
+    def of_line(cls, file: int, line: int, text: str) -> Traced:
+        return cls(text, tuple((file, line, i) for i in range(len(text))))
 
     @classmethod
     def inserted(cls, text: str) -> Traced:

@@ -33,6 +33,19 @@ class PlacedArticle:
     article: Article
 
 
+@dataclass(frozen=True)
+class IssueMeta:
+    """What issue.toml and the placeholders say besides the articles."""
+
+    sources: list[str]  # input file names, one page each
+    script: str  # "simplified" or "traditional": the words of placeholders
+    date: dt.date
+    number: int
+    number_given: bool
+    page_name: str
+    editor: str
+
+
 def toml_str(s: str) -> str:
     """A TOML basic string (JSON's escapes are valid TOML)."""
     return json.dumps(s, ensure_ascii=False)
@@ -97,15 +110,14 @@ def unplaced_md(fragments: list[tuple[str, int, Traced]]) -> str:
             f"title = {toml_str(UNPLACED_TITLE)}\n+++\n\n" + "\n\n".join(body) + "\n")
 
 
-def issue_toml(date: dt.date, number: int, pages: list[list[PlacedArticle]], sources: list[str],
-               page_name: str, editor: str, number_given: bool) -> str:
-    lines = [f"# Imported by epaper import-text from {', '.join(sources)}. Check REVIEW.md before building.",
-             f"date = {date.isoformat()}",
-             f"number = {number}" + ("" if number_given else "  # placeholder: 总第N期, to be filled in")]
+def issue_toml(meta: IssueMeta, pages: list[list[PlacedArticle]]) -> str:
+    lines = [f"# Imported by epaper import-text from {', '.join(meta.sources)}. Check REVIEW.md before building.",
+             f"date = {meta.date.isoformat()}",
+             f"number = {meta.number}" + ("" if meta.number_given else "  # placeholder: 总第N期, to be filled in")]
     for i, page in enumerate(pages, 1):
         lines += ["", "[[pages]]", f"number = {i}",
-                  f"name = {toml_str(page_name)}  # 版名, to be filled in",
-                  f"editor = {toml_str(editor)}  # 责任编辑, to be filled in",
+                  f"name = {toml_str(meta.page_name)}  # 版名, to be filled in",
+                  f"editor = {toml_str(meta.editor)}  # 责任编辑, to be filled in",
                   f'template = "{"front" if i == 1 else "inside"}"',
                   f"articles = {toml_list([p.id for p in page])}"]
     return "\n".join(lines) + "\n"
@@ -122,22 +134,20 @@ def paper_toml(script: str, slug: str) -> str:
             f'slug = "{slug}"\n')
 
 
-def write_folder(folder: Path, pages: list[list[PlacedArticle]], files: list[Path], script: str, date: dt.date,
-                 number: int, number_given: bool, page_name: str, editor: str,
+def write_folder(folder: Path, meta: IssueMeta, pages: list[list[PlacedArticle]],
                  unplaced: list[tuple[str, int, Traced]], paper_text: str | None, paper_copy: Path | None) -> None:
+    """Everything into `folder` (a fresh temporary folder: the caller moves it into place)."""
     (folder / "articles").mkdir(parents=True)
-    names = [f.name for f in files]
     for page in pages:
         for placed in page:
-            text, images = article_md(placed, names[placed.article.file], script)
+            text, images = article_md(placed, meta.sources[placed.article.file], meta.script)
             (folder / "articles" / f"{placed.id}.md").write_text(text, encoding="utf-8")
             for image in images:
                 (folder / image).parent.mkdir(exist_ok=True)
                 placeholder_png(folder / image)
     if unplaced:
         (folder / "articles" / f"{UNPLACED_ID}.md").write_text(unplaced_md(unplaced), encoding="utf-8")
-    (folder / "issue.toml").write_text(issue_toml(date, number, pages, names, page_name, editor, number_given),
-                                       encoding="utf-8")
+    (folder / "issue.toml").write_text(issue_toml(meta, pages), encoding="utf-8")
     if paper_copy is not None:
         shutil.copyfile(paper_copy, folder / "paper.toml")
     elif paper_text is not None:

@@ -1,0 +1,278 @@
+"""A page's articles (most important first) and its template's free area in, a gap-free tiling of modules out.
+
+The page below the fixed zones (报头, an ad at the foot) is cut the way Chinese pages usually are: the lead
+story across the top (the whole width, or most of it with a side strip at the right), and below it vertical
+strips of 2–5 columns, each holding a stack of stories in order of importance. Every article's height at
+every width is exact (the composer's line counts), so the search is arithmetic: it tries the lead's widths,
+the ways of cutting the rest into strips and the photos' widths, assigns the other stories to strips, and keeps
+the arrangement with the least white space. What a strip has left over is closed inside its modules by air
+around the headlines and by body leading within bounds — never by stretching characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+from ..errors import Finding
+from ..model import Article, Issue, Page
+from ..strings import Strings
+from .grid import Layout, Slot, Template
+from .place import Composer, Module, PageLayout, layout_module
+
+MAX_LEADING = 1.10  # body pitch may grow by at most 10 % to close a strip
+MAX_AIR = 2  # extra lines of air around a headline
+STRIP_WIDTHS = (2, 3, 4, 5)
+MAX_NODES = 60_000  # search budget per page; the best arrangement found so far wins
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How one article is set: columns, headline rank and photo width."""
+
+    span: int
+    rank: int
+    photo_span: int
+
+
+@dataclass(frozen=True)
+class Strip:
+    col: int
+    span: int
+    top: int
+    bottom: int
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+
+@dataclass
+class Arrangement:
+    lead: Shape
+    lead_lines: int
+    strips: list[Strip]
+    stacks: list[list[tuple[str, Shape, int]]]  # per strip: (article id, shape, natural lines)
+    score: float
+
+
+def compositions(total: int, parts: tuple[int, ...] = STRIP_WIDTHS, max_parts: int = 4) -> Iterator[tuple[int, ...]]:
+    """Ordered ways to cut `total` columns into strips of the allowed widths."""
+    if total == 0:
+        yield ()
+        return
+    if max_parts == 0:
+        return
+    for p in parts:
+        if p <= total:
+            for rest in compositions(total - p, parts, max_parts - 1):
+                yield (p, *rest)
+
+
+def photo_spans(article: Article, span: int) -> list[int]:
+    """Whole-column photo widths worth trying: the module's width down to half of it (a portrait: one column)."""
+    if not article.photos or article.kind == "photo-news":
+        return [span]
+    narrowest = 1 if article.photos[0].aspect > 1.2 else 2
+    return sorted({o for o in (span, span - 1, (span + 1) // 2, narrowest) if narrowest <= o <= span})
+
+
+def rank_for(index: int, span: int) -> int:
+    """Headline size follows importance: the lead 1, the second story 2, then 3; narrow modules one size down."""
+    rank = 1 if index == 0 else 2 if index == 1 else 3
+    return min(4, rank + (1 if span <= 2 and rank > 1 else 0))
+
+
+class Measurer:
+    """Natural heights (in lines, with the spacing line) and how many extra lines a module can absorb."""
+
+    def __init__(self, issue: Issue, layout: Layout, composer: Composer, strings: Strings):
+        self.issue, self.layout, self.composer, self.strings = issue, layout, composer, strings
+        self.natural = lru_cache(maxsize=None)(self._natural)
+        self.closable = lru_cache(maxsize=None)(self._closable)
+
+    def module(self, art_id: str, shape: Shape, line: int = 0, col: int = 0, target: int | None = None) -> Module:
+        slot = Slot(name=art_id, col=col, span=shape.span, rank=shape.rank, photo_span=shape.photo_span)
+        return layout_module(self.issue.articles[art_id], slot, line, self.layout, self.composer, self.strings,
+                             target=target, max_leading=MAX_LEADING, max_air=MAX_AIR)
+
+    def _natural(self, art_id: str, shape: Shape) -> int:
+        return self.module(art_id, shape).lines
+
+    def _closable(self, art_id: str, shape: Shape) -> int:
+        """Extra lines this module can take: air around the headline, then leading over its body rows."""
+        article = self.issue.articles[art_id]
+        air = MAX_AIR if (article.title or article.kicker or article.subtitle) else 0
+        if article.kind != "article":
+            return air
+        rows = self.natural(art_id, shape) - 1
+        return air + int(rows * (MAX_LEADING - 1) * 0.8)  # 0.8: balanced columns lose a little to rounding
+
+
+def auto_layout_page(issue: Issue, page: Page, template: Template, layout: Layout, composer: Composer,
+                     strings: Strings, result: PageLayout) -> None:
+    """Fill `result` with modules tiling the free area; overset and underset become findings."""
+    top, floor = free_band(template, layout)
+    measure = Measurer(issue, layout, composer, strings)
+    arts = list(page.articles)
+    best = search(arts, measure, layout.columns, top, floor)
+    where = f"page {page.number}"
+    if best is None:
+        # Nothing fits: measure by how much, on an unbounded page, so the editor knows what to cut.
+        loose = search(arts, measure, layout.columns, top, top + 100 * layout.lines, tight=False)
+        over = "" if loose is None else \
+            f" by {max(sum(n for _, _, n in st) for st in loose.stacks) - (floor - top - loose.lead_lines)} lines"
+        result.findings.append(Finding("E302", "error", f"the page's articles do not fit: overset{over}",
+                                       where=where, hint="shorten the copy or move an article to another page"))
+        return
+    lead_module = measure.module(arts[0], best.lead, line=top, col=0,
+                                 target=best.lead_lines)
+    result.modules.append(lead_module)
+    for strip, stack in zip(best.strips, best.stacks):
+        extra = strip.height - sum(n for _, _, n in stack)
+        shares = share_extra(extra, [measure.closable(a, s) for a, s, _ in stack]) if extra > 0 else [0] * len(stack)
+        line = strip.top
+        for (art_id, shape, natural), add in zip(stack, shares):
+            target = natural + add
+            module = measure.module(art_id, shape, line=line, col=strip.col, target=target)
+            result.modules.append(module)
+            line += module.lines
+    report(result, layout, top, floor, where)
+
+
+def share_extra(extra: int, caps: list[int]) -> list[int]:
+    """Hand out `extra` lines one at a time to the modules with the most room left (never above their cap)."""
+    out = [0] * len(caps)
+    for _ in range(extra):
+        room = [c - o for c, o in zip(caps, out)]
+        i = max(range(len(caps)), key=lambda k: room[k])
+        if room[i] <= 0:
+            out[-1] += 1  # nothing can absorb it: the last module keeps it as white space (reported as underset)
+        else:
+            out[i] += 1
+    return out
+
+
+def free_band(template: Template, layout: Layout) -> tuple[int, int]:
+    """First and last+1 line left free by full-width zones at the head and foot of the page."""
+    top, floor = 0, layout.lines
+    for z in sorted(template.zones, key=lambda z: z.line or 0):
+        line, lines = z.line or 0, z.lines or 0
+        if line <= top:
+            top = max(top, line + lines)
+        else:
+            floor = min(floor, line)
+    return top, floor
+
+
+def search(arts: list[str], measure: Measurer, columns: int, top: int, floor: int,
+           tight: bool = True) -> Arrangement | None:
+    """Try lead widths × strip cuts × photo widths × assignments; the least white space wins."""
+    best: Arrangement | None = None
+    height = floor - top
+    lead_id, rest = arts[0], arts[1:]
+    lead_article = measure.issue.articles[lead_id]
+    lead_spans = [s for s in (columns, columns - 2, columns - 3) if s >= columns // 2]
+    if not rest:
+        lead_spans = [columns]
+    for lead_span in lead_spans:
+        for pspan in photo_spans(lead_article, lead_span):
+            lead = Shape(lead_span, 1, pspan)
+            lead_lines = measure.natural(lead_id, lead)
+            if not rest:
+                cand = Arrangement(lead, height, [], [], score=max(0, height - lead_lines) * columns)
+                if lead_lines <= height and (best is None or cand.score < best.score):
+                    best = cand
+                continue
+            if lead_lines >= height - 4:
+                continue
+            cuts = []
+            side = columns - lead_span
+            for parts in compositions(lead_span, max_parts=min(4, len(rest))):
+                strips, col = [], 0
+                for p in parts:
+                    strips.append(Strip(col, p, top + lead_lines, floor))
+                    col += p
+                if side:
+                    if side not in STRIP_WIDTHS:
+                        continue
+                    strips.append(Strip(lead_span, side, top, floor))
+                if len(strips) <= len(rest):
+                    cuts.append(strips)
+            for strips in cuts:
+                found = assign(rest, strips, measure, lead, lead_lines, tight)
+                if found and (best is None or found.score < best.score):
+                    best = found
+    return best
+
+
+def assign(rest: list[str], strips: list[Strip], measure: Measurer, lead: Shape, lead_lines: int,
+           tight: bool = True) -> Arrangement | None:
+    """Depth-first: each story in importance order goes to the foot of some strip; prune on overflow."""
+    n = len(strips)
+    used = [0] * n
+    stacks: list[list[tuple[str, Shape, int]]] = [[] for _ in strips]
+    best: list[Arrangement | None] = [None]
+    nodes = [0]
+    seen: set[tuple] = set()
+
+    def score() -> float:
+        white = 0.0
+        for strip, stack, u in zip(strips, stacks, used):
+            extra = strip.height - u
+            cap = sum(measure.closable(a, s) for a, s, _ in stack)
+            white += max(0, extra - cap) * strip.span * 10 + extra * strip.span * 0.1 if tight else u * strip.span
+        # the second story should head the widest strip, not be buried
+        second = next(i for i, st in enumerate(stacks) if st and st[0][0] == rest[0]) if stacks else 0
+        white += (max(s.span for s in strips) - strips[second].span) * 5
+        return white
+
+    def visit(i: int) -> None:
+        nodes[0] += 1
+        if nodes[0] > MAX_NODES:
+            return
+        if i == len(rest):
+            if all(stacks):
+                sc = score()
+                if best[0] is None or sc < best[0].score:
+                    best[0] = Arrangement(lead, lead_lines, strips, [list(s) for s in stacks], sc)
+            return
+        # the stories still to come must be able to give every empty strip something
+        if sum(1 for s in stacks if not s) > len(rest) - i:
+            return
+        key = (i, tuple(used))
+        if key in seen:
+            return
+        seen.add(key)
+        art_id = rest[i]
+        article = measure.issue.articles[art_id]
+        for j, strip in enumerate(strips):
+            if i == 0 and strip.top != strips[0].top and len(strips) > 1 and strip.span < max(s.span for s in strips):
+                pass  # allowed, scored down in score()
+            rank = rank_for(i + 1, strip.span)
+            for pspan in photo_spans(article, strip.span):
+                shape = Shape(strip.span, rank, pspan)
+                lines = measure.natural(art_id, shape)
+                if used[j] + lines > strip.height:
+                    continue
+                used[j] += lines
+                stacks[j].append((art_id, shape, lines))
+                visit(i + 1)
+                stacks[j].pop()
+                used[j] -= lines
+
+    visit(0)
+    return best[0]
+
+
+def report(result: PageLayout, layout: Layout, top: int, floor: int, where: str) -> None:
+    for m in result.modules:
+        if m.overset:
+            result.findings.append(Finding("E302", "error", f"overset by {m.overset} lines",
+                                           where=f"{where}, article '{m.article.id}'",
+                                           hint="shorten the copy or move an article to another page"))
+    fill = result.text_fill * result.area_fill
+    if fill < 0.97:
+        result.findings.append(Finding("W306", "warning", f"page filled {fill:.1%} (< 97%)", where=where,
+                                       hint="add copy, a larger photo, or another article"))
