@@ -89,6 +89,37 @@ def validate(issue_dir: Annotated[Path, typer.Argument(help="An issue folder.")]
     typer.echo(f"{issue_dir}: {len(issue.pages)} pages, {len(issue.articles)} articles, OK")
 
 
+@app.command("import-text")
+def import_text(
+    files: Annotated[list[Path], typer.Argument(help="Raw or OCR text files, one page each, in page order.", metavar="FILE...")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The issue folder to write (must not exist or be empty).")],
+    date: Annotated[Optional[str], typer.Option("--date", help="Issue date YYYY-MM-DD; default: from --out's name.")] = None,
+    paper: Annotated[Optional[Path], typer.Option("--paper", help="A paper.toml to use for the new issue.")] = None,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Input encoding; default: detected (UTF-8, GB18030, Big5).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty --out folder.")] = False,
+) -> None:
+    """Turn raw/OCR page text into a draft issue folder, with REVIEW.md listing every change and doubtful spot."""
+    import datetime as dt
+
+    from .source.ocr import ImportOptions, import_text as run_import
+
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        typer.echo(f"error: --date: expected YYYY-MM-DD, got {date!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        report = run_import(files, out, date=day, paper=paper, encoding=encoding,
+                            options=ImportOptions(overwrite=overwrite))
+    except EpaperError as exc:
+        _fail(exc)
+    typer.echo(report.summary())
+    typer.echo(f"wrote {out} (review: {out / 'REVIEW.md'})")
+    if not report.check.ok:
+        typer.echo("error: the import lost or changed text; see REVIEW.md", err=True)
+        raise typer.Exit(1)
+
+
 @app.command()
 def version() -> None:
     """Print epaper's version."""

@@ -14,6 +14,11 @@ def _load(file: Path) -> dict[str, dict[str, str]]:
     return tomllib.loads(file.read_text(encoding="utf-8"))
 
 
+def _traditional(language: str) -> bool:
+    lang = language.lower()
+    return "hant" in lang or lang in ("zh-tw", "zh-hk", "zh-mo")
+
+
 class Strings:
     """Lookup by the paper's language tag: exact tag, then the primary subtag, then English."""
 
@@ -23,7 +28,11 @@ class Strings:
             file = folder / "strings.toml"
             if file.is_file():
                 data = _load(file)
-                for tag in ("en", language.split("-")[0].lower(), language.lower()):
+                primary = language.split("-")[0].lower()
+                tags = ["en", primary]
+                if primary == "zh" and _traditional(language):
+                    tags.append("zh-hant")
+                for tag in (*tags, language.lower()):
                     table.update(data.get(tag, {}))
         self.table = table
 

@@ -556,3 +556,58 @@ def test_fixture_files_are_what_they_claim(tmp_path):
     copy = tmp_path / "seed.txt"
     shutil.copy(SEED, copy)
     assert decode(copy.read_bytes(), copy).encoding == "utf-8"
+
+
+# ---- robustness: the multi-page sample issue, printed back as OCR would give it ---------------------------------
+
+def _as_ocr(issue: Issue, wrap: int | None) -> list[str]:
+    """Each page as OCR text: straight quotes, ASCII commas and brackets, the byline run into the first paragraph,
+    the caption followed by its credit; wrap: column lines of that many characters, paragraphs indented."""
+    ascii_marks = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "，": ",", "（": "(", "）": ")", "：": ":"})
+    pages = []
+    for page in issue.pages:
+        lines: list[str] = []
+        for art_id in page.articles:
+            a = issue.articles[art_id]
+            lines += [h.translate(ascii_marks).replace("\u3000", " ") for h in (a.kicker, a.title, a.subtitle) if h]
+            by = " (记者 " + " ".join(a.reporters) + ")" if a.reporters else ""
+            texts = [("h", b.text) if b.kind == "h" else ("p", b.text.translate(ascii_marks)) for b in a.body]
+            if a.kind == "photo-news":
+                texts[-1] = ("p", texts[-1][1] + f" {a.photos[0].credit} 摄")
+            elif texts and texts[0][0] == "p":
+                texts[0] = ("p", f"{a.dateline}{by} {texts[0][1]}".strip())
+            elif a.dateline or by:  # the text opens with a subhead: the dateline stands on its own line
+                lines.append(f"{a.dateline}{by}".strip())
+            for kind, text in texts:
+                if wrap and kind == "p":
+                    text = "\u3000\u3000" + text
+                    lines += [text[i:i + wrap] for i in range(0, len(text), wrap)]
+                else:
+                    lines += ["", text, ""]
+            lines.append("")
+        pages.append("\n".join(lines))
+    return pages
+
+
+@pytest.mark.parametrize("wrap", [None, 14], ids=["paragraph-lines", "column-lines"])
+def test_sample_issue_printed_as_ocr_comes_back(tmp_path, wrap):
+    sample = HAND_EDITED.parent / "2024-12-20"
+    if not (sample / "issue.toml").is_file():
+        pytest.skip("the multi-page sample issue is not in this checkout")
+    original = load_issue(sample)
+    files = []
+    for k, text in enumerate(_as_ocr(original, wrap), 1):
+        files.append(tmp_path / f"page{k}.txt")
+        files[-1].write_text(text, encoding="utf-8")
+    report, issue = run(files, tmp_path)
+    assert report.check.ok
+    want = [a for _, a in original.articles_in_order()]
+    got = [a for _, a in issue.articles_in_order()]
+    assert [a.kind for a in got] == [a.kind for a in want]
+    assert [a.reporters for a in got] == [a.reporters for a in want]
+    assert [a.dateline for a in got] == [a.dateline for a in want]
+    heads = lambda a: {a.kicker, a.title, a.subtitle} - {""}  # noqa: E731  (引题/副题 roles may differ)
+    assert sum(heads(g) == heads(w) for g, w in zip(got, want)) >= 0.9 * len(want)
+    paragraphs = {p for a in got for p in a.paragraphs}
+    wanted = [p for a in want for p in a.paragraphs]
+    assert sum(p in paragraphs for p in wanted) >= (0.95 if wrap is None else 0.9) * len(wanted)

@@ -61,8 +61,8 @@ def test_every_font_embedded_and_subset(built):
         # name type… encoding emb sub uni object ID: emb and sub are the 5th and 4th from the end
         assert cols[-5] == "yes" and cols[-4] == "yes", row
     families = " ".join(r.split()[0] for r in rows)
-    for face in ("NotoSerifCJK", "NotoSansCJK"):
-        assert face in families
+    for face in ("+Noto-Serif-CJK-SC ", "+Noto-Sans-CJK-SC-Bold ", "+AR-PL-UKai-CN", "+Noto-Serif-CJK-SC-Heavy "):
+        assert face in families + " ", families
 
 
 def test_page_count_and_size(built):
@@ -130,11 +130,11 @@ def test_rendered_lines_match_the_plan(built):
                     r = box.rect
                     inside = [c for c in chars if r.x - 1 <= c["x0"] and c["x1"] <= r.x + r.w + 1
                               and r.y - 1 <= c["top"] and c["bottom"] <= r.y + r.h + 1 and abs(c["size"] - box.size) < 0.1]
-                    lines = Counter(round(c["top"], 1) for c in inside)
+                    lines = Counter(round(c["top"], 2) for c in inside)
                     assert len(lines) == len(box.lines), (module.article.id, len(lines), len(box.lines))
                     tops = sorted(lines)
                     for a, b in zip(tops, tops[1:]):
-                        assert abs((b - a) - box.line_height) < 0.05
+                        assert abs((b - a) - box.line_height) < 0.1, (module.article.id, b - a, box.line_height)
 
 
 def test_two_builds_are_byte_identical(tmp_path):

@@ -23,7 +23,7 @@ from .place import Composer, Module, PageLayout, layout_module
 
 MAX_LEADING = 1.10  # body pitch may grow by at most 10 % to close a strip
 MAX_AIR = 2  # extra lines of air around a headline
-STRIP_WIDTHS = (2, 3, 4, 5)
+STRIP_WIDTHS = (2, 3, 4, 5, 6, 7, 8)  # strips wider than 5 columns are scored down
 MAX_NODES = 60_000  # search budget per page; the best arrangement found so far wins
 
 
@@ -50,6 +50,7 @@ class Strip:
 
 @dataclass
 class Arrangement:
+    lead_id: str
     lead: Shape
     lead_lines: int
     strips: list[Strip]
@@ -119,12 +120,13 @@ def auto_layout_page(issue: Issue, page: Page, template: Template, layout: Layou
     best = search(arts, measure, layout.columns, top, floor)
     where = f"page {page.number}"
     if best is None:
-        # Nothing fits: measure by how much, on an unbounded page, so the editor knows what to cut.
+        # Nothing fits: arrange on an unbounded page to say which stories run past the foot, and by how much.
         loose = search(arts, measure, layout.columns, top, top + 100 * layout.lines, tight=False)
-        over = "" if loose is None else \
-            f" by {max(sum(n for _, _, n in st) for st in loose.stacks) - (floor - top - loose.lead_lines)} lines"
-        result.findings.append(Finding("E302", "error", f"the page's articles do not fit: overset{over}",
-                                       where=where, hint="shorten the copy or move an article to another page"))
+        for art_id, over in overruns(loose, top, floor - top) if loose else [(arts[0], 0)]:
+            by = f" by {over} lines" if over else ""
+            result.findings.append(Finding("E302", "error", f"overset{by}: the page's articles do not fit",
+                                           where=f"{where}, article '{art_id}'",
+                                           hint="shorten the copy or move an article to another page"))
         return
     lead_module = measure.module(arts[0], best.lead, line=top, col=0,
                                  target=best.lead_lines)
@@ -138,7 +140,22 @@ def auto_layout_page(issue: Issue, page: Page, template: Template, layout: Layou
             module = measure.module(art_id, shape, line=line, col=strip.col, target=target)
             result.modules.append(module)
             line += module.lines
+    # Document order is the page plan's order of importance: bookmarks, reading order and tagged PDF follow it.
+    order = {a: i for i, a in enumerate(page.articles)}
+    result.modules.sort(key=lambda m: order[m.article.id])
     report(result, layout, top, floor, where)
+
+
+def overruns(arrangement: Arrangement, top: int, height: int) -> list[tuple[str, int]]:
+    """The stories that end below the foot of the page, with the lines they run over."""
+    if arrangement.lead_lines > height or not arrangement.stacks:
+        return [(arrangement.lead_id, max(0, arrangement.lead_lines - height))]
+    out = []
+    for strip, stack in zip(arrangement.strips, arrangement.stacks):
+        end = strip.top - top + sum(n for _, _, n in stack)
+        if end > height:
+            out.append((stack[-1][0], end - height))
+    return out
 
 
 def share_extra(extra: int, caps: list[int]) -> list[int]:
@@ -181,12 +198,12 @@ def search(arts: list[str], measure: Measurer, columns: int, top: int, floor: in
             lead = Shape(lead_span, 1, pspan)
             lead_lines = measure.natural(lead_id, lead)
             if not rest:
-                cand = Arrangement(lead, height, [], [], score=max(0, height - lead_lines) * columns)
+                cand = Arrangement(lead_id, lead, height, [], [], score=max(0, height - lead_lines) * columns)
                 if lead_lines <= height and (best is None or cand.score < best.score):
                     best = cand
                 continue
             if lead_lines >= height - 4:
-                continue
+                continue  # no room for anything under the lead
             cuts = []
             side = columns - lead_span
             for parts in compositions(lead_span, max_parts=min(4, len(rest))):
@@ -201,13 +218,13 @@ def search(arts: list[str], measure: Measurer, columns: int, top: int, floor: in
                 if len(strips) <= len(rest):
                     cuts.append(strips)
             for strips in cuts:
-                found = assign(rest, strips, measure, lead, lead_lines, tight)
+                found = assign(lead_id, rest, strips, measure, lead, lead_lines, tight)
                 if found and (best is None or found.score < best.score):
                     best = found
     return best
 
 
-def assign(rest: list[str], strips: list[Strip], measure: Measurer, lead: Shape, lead_lines: int,
+def assign(lead_id: str, rest: list[str], strips: list[Strip], measure: Measurer, lead: Shape, lead_lines: int,
            tight: bool = True) -> Arrangement | None:
     """Depth-first: each story in importance order goes to the foot of some strip; prune on overflow."""
     n = len(strips)
@@ -223,6 +240,7 @@ def assign(rest: list[str], strips: list[Strip], measure: Measurer, lead: Shape,
             extra = strip.height - u
             cap = sum(measure.closable(a, s) for a, s, _ in stack)
             white += max(0, extra - cap) * strip.span * 10 + extra * strip.span * 0.1 if tight else u * strip.span
+            white += max(0, strip.span - 5) * 20  # very wide modules of body text read badly
         # the second story should head the widest strip, not be buried
         second = next(i for i, st in enumerate(stacks) if st and st[0][0] == rest[0]) if stacks else 0
         white += (max(s.span for s in strips) - strips[second].span) * 5
@@ -236,7 +254,7 @@ def assign(rest: list[str], strips: list[Strip], measure: Measurer, lead: Shape,
             if all(stacks):
                 sc = score()
                 if best[0] is None or sc < best[0].score:
-                    best[0] = Arrangement(lead, lead_lines, strips, [list(s) for s in stacks], sc)
+                    best[0] = Arrangement(lead_id, lead, lead_lines, strips, [list(s) for s in stacks], sc)
             return
         # the stories still to come must be able to give every empty strip something
         if sum(1 for s in stacks if not s) > len(rest) - i:

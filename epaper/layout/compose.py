@@ -178,11 +178,15 @@ def _anchors(text: str, ctx: list[bool], letter: list[bool],
 class _Para:
     """Per-character arrays of one paragraph, in pt; boundary i sits between characters i and i+1."""
 
-    def __init__(self, text: str, size: float, metrics: FontMetrics, st: CompositionSettings):
+    def __init__(self, text: str, size: float, metrics: FontMetrics, st: CompositionSettings,
+                 lead: tuple[int, FontMetrics] | None = None):
         self.text = text
         n = self.n = len(text)
         compress = st.compress_punctuation
-        info = [_char(metrics, ch, compress) for ch in text]
+        # a lead-in (the dateline and byline run into the first paragraph) is drawn in another face:
+        # measure it with that face's advances
+        lead_n, lead_m = lead if lead else (0, metrics)
+        info = [_char(lead_m if i < lead_n else metrics, ch, compress) for i, ch in enumerate(text)]
         kind = self.kind = [c[0] for c in info]
         han = [c[1] for c in info]
         alnum = [c[2] for c in info]
@@ -213,6 +217,8 @@ class _Para:
             letter = [h and ch.isalpha() for h, ch in zip(han, text)]
         else:
             letter = [k == LATIN and ch.isalpha() for k, ch in zip(kind, text)]
+        if 0 < lead_n < n:
+            split[lead_n] = True  # the lead-in ends a span, so the renderer can give it its face
         self.runs, frozen = _anchors(text, [c[3] for c in info], letter, [k == PUNCT for k in kind])
         for i in frozen:
             bl[i] = br[i] = 0.0
@@ -353,8 +359,9 @@ def _overlong(p: _Para, s: int, width: float) -> bool:
 
 
 def _breaks(text: str, width: float, size: float, metrics: FontMetrics, st: CompositionSettings,
-            indent: float | None) -> tuple[_Para, list[tuple[int, int, int, bool]], float]:
-    p = _Para(text, size, metrics, st)
+            indent: float | None, lead: tuple[int, FontMetrics] | None = None
+            ) -> tuple[_Para, list[tuple[int, int, int, bool]], float]:
+    p = _Para(text, size, metrics, st, lead)
     first = st.first_indent * size if indent is None else indent
     out = []
     s = 0
@@ -385,16 +392,17 @@ def count_lines(text: str, width: float, size: float, metrics: FontMetrics,
 
 def compose_paragraph(text: str, width: float, size: float, metrics: FontMetrics,
                       settings: CompositionSettings = CompositionSettings(), *,
-                      indent: float | None = None) -> list[Line]:
+                      indent: float | None = None, lead: tuple[int, FontMetrics] | None = None) -> list[Line]:
     """Break and justify one paragraph.
 
     width and size in pt; indent is the first line's indent in pt (None: settings.first_indent em).
     Runs of ASCII whitespace count as one space; leading and trailing ones are dropped.
+    lead = (n, metrics): the first n characters (of the normalised text) are set in another face.
     """
     text = _normalize(text)
     if not text:
         return []
-    p, breaks, first = _breaks(text, width, size, metrics, settings, indent)
+    p, breaks, first = _breaks(text, width, size, metrics, settings, indent, lead)
     return [
         _set_line(p, s, e, width - (first if k == 0 else 0.0), first if k == 0 else 0.0,
                   k == len(breaks) - 1, hang, size, settings, text[e:r])

@@ -18,21 +18,24 @@ POSTFIX = frozenset("%‰‱％℃°′″")
 SMALL_KANA = frozenset("ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ")
 STRICT_EXTRA_START = SMALL_KANA | frozenset("～〜ー々〻‐゠–")
 PREFIX = frozenset("￥＄£€$¥#＃№")
+# The ideographic space separates the halves of a slogan (红武共进　聚力同行): at a line edge it would be a
+# visible hole that justification cannot close, so no level lets a line start or end with it.
+IDEOGRAPHIC_SPACE = frozenset("\u3000")
 
 
 @lru_cache(maxsize=None)
 def no_start(level: Level) -> frozenset[str]:
     """Characters that must not begin a line."""
     if level == "loose":
-        return CLOSING | STOPS
-    basic = CLOSING | STOPS | INTERPUNCTS | INSEPARABLE | POSTFIX
+        return CLOSING | STOPS | IDEOGRAPHIC_SPACE
+    basic = CLOSING | STOPS | INTERPUNCTS | INSEPARABLE | POSTFIX | IDEOGRAPHIC_SPACE
     return basic | STRICT_EXTRA_START if level == "strict" else basic
 
 
 @lru_cache(maxsize=None)
 def no_end(level: Level) -> frozenset[str]:
     """Characters that must not end a line."""
-    return OPENING | PREFIX if level == "strict" else OPENING
+    return OPENING | PREFIX | IDEOGRAPHIC_SPACE if level == "strict" else OPENING | IDEOGRAPHIC_SPACE
 
 
 def inseparable(a: str, b: str) -> bool:

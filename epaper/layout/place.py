@@ -20,6 +20,7 @@ from .fontmetrics import FontMetrics, load_metrics
 from .grid import Layout, Rect, Slot, Template
 
 HEADLINE_LEADING = {"kicker": 1.35, "title": 1.2, "subtitle": 1.35}
+LEAD_ROLE = "sans-regular"  # 黑体 for the dateline and byline run into the first paragraph
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,16 @@ class Composer:
         return load_metrics(r.file, r.family)
 
     def lines(self, text: str, width: float, size: float, role: str, *, indent: float | None = None,
-              align: str = "justify") -> list[Line]:
+              align: str = "justify", lead: tuple[int, str] | None = None) -> list[Line]:
+        """Compose one paragraph; `lead` = (n, role): its first n characters are set in another role's face."""
         # Placement tries many shapes per article: the same paragraph at the same width is composed once.
-        key = (text, round(width, 3), size, role, indent, align)
+        key = (text, round(width, 3), size, role, indent, align, lead)
         cached = self._cache.get(key)
         if cached is None:
             settings = self.settings if align == "justify" else _replace(self.settings, align=align)
-            cached = self._cache[key] = compose_paragraph(text, width, size, self.metrics(role), settings, indent=indent)
+            lead_m = (lead[0], self.metrics(lead[1])) if lead else None
+            cached = self._cache[key] = compose_paragraph(text, width, size, self.metrics(role), settings,
+                                                          indent=indent, lead=lead_m)
         return cached
 
 
@@ -339,12 +343,13 @@ def body_lines(article: Article, width: float, composer: Composer, strings: Stri
         text = block.text
         lead_chars = 0
         if first and lead:
-            text, lead_chars = lead + text, len(lead)
+            text = lead + text
+            lead_chars = len(" ".join(lead.split())) + (1 if lead.endswith(" ") else 0)
         first = False
-        lines = composer.lines(text, width, size, "serif")
+        lines = composer.lines(text, width, size, "serif", lead=(lead_chars, LEAD_ROLE) if lead_chars else None)
         remaining = lead_chars
         for ln in lines:
-            n = min(remaining, len(ln.text))
-            out.append(SetLine(ln, "serif", n, "sans-regular" if n else ""))
+            n = min(remaining, len(ln.text) + len(ln.dropped))
+            out.append(SetLine(ln, "serif", n, LEAD_ROLE if n else ""))
             remaining -= n
     return out

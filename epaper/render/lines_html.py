@@ -40,28 +40,35 @@ def _pt(pt: float) -> str:
     return f"{pt:.4f}".rstrip("0").rstrip(".") + "pt"
 
 
-def _piece(piece: Piece, first: bool) -> str:
+def _piece(piece: Piece, first: bool, cls: str = "") -> str:
     style = []
     if abs(piece.margin_left) >= 5e-5:
         style.append(f"margin-left:{_pt(piece.margin_left)}")
     if round(piece.letter_spacing * 4 / 3 * 1024):
         style.append(f"letter-spacing:{_px(piece.letter_spacing)}")
     text = escape(piece.text)
+    attr = f' class="{cls}"' if cls else ""
     if not style:
         # a piece is its own inline box even without style: WeasyPrint shapes each box
         # separately, and the composer relies on where those boundaries fall
-        return str(text) if first else f"<span>{text}</span>"
-    return f'<span style="{";".join(style)}">{text}</span>'
+        return str(text) if first and not cls else f"<span{attr}>{text}</span>"
+    return f'<span{attr} style="{";".join(style)}">{text}</span>'
 
 
-def line_to_html(line: Line) -> Markup:
+def line_to_html(line: Line, *, cls: str = "", lead: int = 0, lead_class: str = "") -> Markup:
+    """One line as a block; `cls` on the line, `lead_class` on the pieces of its first `lead` characters."""
     style = "display:block;white-space:pre"
     if line.indent >= 5e-5:
         style += f";padding-left:{_pt(line.indent)}"
     if round(line.word_spacing * 4 / 3 * 1024):
         style += f";word-spacing:{_px(line.word_spacing)}"
-    inner = "".join(_piece(p, k == 0) for k, p in enumerate(line.pieces))
-    return Markup(f'<span class="ep-l" style="{style}">{inner}</span>')
+    parts, seen = [], 0
+    for k, piece in enumerate(line.pieces):
+        # the composer splits pieces where the lead-in ends, so a piece is wholly in it or wholly out
+        parts.append(_piece(piece, k == 0, lead_class if seen < lead else ""))
+        seen += len(piece.text)
+    classes = f"ep-l {cls}" if cls else "ep-l"
+    return Markup(f'<span class="{classes}" style="{style}">{"".join(parts)}</span>')
 
 
 def lines_to_html(lines: Iterable[Line], *, size: float) -> Markup:

@@ -57,8 +57,8 @@ def render_html(issue: Issue, pages: list[PageLayout], layout: Layout, palette: 
     env = template_env(layout)
 
     def line_html(sl: SetLine) -> Markup:
-        html = str(line_to_html(sl.line))
-        return Markup(html.replace('class="ep-l"', f'class="ep-l {palette[sl.role].css_class}"', 1))
+        return line_to_html(sl.line, cls=palette[sl.role].css_class, lead=sl.lead_chars,
+                            lead_class=palette[sl.lead_role].css_class if sl.lead_chars else "")
 
     def rule_below(m: Module) -> str:
         y = m.rect.h - layout.pitch / 2  # the middle of the slot's empty last line

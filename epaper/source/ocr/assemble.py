@@ -1,5 +1,4 @@
-"""Draft articles in, finished ones out: headline lines split into 引题/主题/副题, lines joined into paragraphs,
-every field normalised, photos and the words the layout prints itself (记者, 摄) set aside as labels."""
+"""Draft articles in, finished ones out: 引题/主题/副题 split, lines joined into paragraphs, every field normalised."""
 
 from __future__ import annotations
 

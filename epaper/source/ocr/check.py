@@ -87,7 +87,7 @@ def round_trip(folder: Path, pages: list[list[PlacedArticle]]) -> tuple[Issue | 
 
 
 def fit_notes(issue: Issue | None) -> list[str]:
-    """Pages with more articles than their template has slots: the build would stop there (E301)."""
+    """Pages whose template is missing, or pins fewer slots than the page has articles: the build would stop."""
     if issue is None:
         return []
     try:
@@ -99,7 +99,7 @@ def fit_notes(issue: Issue | None) -> list[str]:
         template = layout.templates.get(page.template)
         if template is None:
             notes.append(f"issue.toml page {page.number}: layout '{layout.name}' has no template '{page.template}'")
-        elif len(page.articles) > len(template.slots):
+        elif template.slots and len(page.articles) > len(template.slots):  # no slots: placed automatically
             notes.append(f"issue.toml page {page.number}: {len(page.articles)} articles but template "
                          f"'{page.template}' has {len(template.slots)} slots; move some to another page")
     return notes

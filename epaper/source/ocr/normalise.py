@@ -1,5 +1,4 @@
-"""One line, headline or paragraph as Traced text in, the same text with widths, punctuation, quotes and spaces
-normalised out; every change is counted and every doubtful spot noted in the Log."""
+"""A line or paragraph as Traced text in, the same with widths, punctuation, quotes and spaces normalised out."""
 
 from __future__ import annotations
 

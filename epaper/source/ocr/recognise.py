@@ -1,5 +1,4 @@
-"""One line of text in, what it is out: a dateline with its byline, a byline alone, a photo credit with its
-caption, or a line that looks like a headline; with the names and the label words taken apart."""
+"""One line in, what it is out: a dateline with its byline, a byline alone, a photo credit, a headline-like line."""
 
 from __future__ import annotations
 

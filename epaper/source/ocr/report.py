@@ -1,5 +1,4 @@
-"""The results of an import in (files, articles, changes, doubts, the nothing-lost check), ImportReport and the
-REVIEW.md text out."""
+"""An import's results in (files, articles, changes, doubts, the Han check), ImportReport and REVIEW.md out."""
 
 from __future__ import annotations
 

@@ -113,17 +113,21 @@ def classify(t: Traced, gap: int, indented: bool) -> Unit:
 @dataclass(frozen=True)
 class Columns:
     """How the OCR kept the text: the column width in characters when it kept column lines (None when each line is
-    a paragraph), and whether paragraph starts are indented anywhere (then only indents start paragraphs)."""
+    a paragraph), whether paragraph starts are indented anywhere (then only indents start paragraphs), and how
+    many blank lines usually stand between paragraphs (more than that marks the end of an article)."""
 
     width: float | None
     indents: bool
+    gap: int
 
 
 def columns_of(units: list[Unit]) -> Columns:
     """The width is the median length of lines that run on into the next line without a blank."""
     lengths = [len(u.text) for u, nxt in zip(units, units[1:])
                if u.kind == nxt.kind == "text" and nxt.gap == 0 and not ends_sentence(u.text.text)]
-    return Columns(statistics.median(lengths) if len(lengths) >= 3 else None, any(u.indented for u in units))
+    gaps = [u.gap for u in units if u.kind == "text" and u.gap]
+    return Columns(statistics.median(lengths) if len(lengths) >= 3 else None, any(u.indented for u in units),
+                   int(statistics.median(gaps)) if gaps else 1)
 
 
 def assign_roles(units: list[Unit], col: float | None) -> None:
@@ -163,8 +167,11 @@ def assign_roles(units: list[Unit], col: float | None) -> None:
         else:
             for k in range(i, j):
                 u, nxt = units[k], (units[k + 1] if k + 1 < len(units) else None)
-                column_line = bool(col) and u.gap == 0 and k > 0 and len(u.text) >= 0.8 * (col or 0) and \
-                    nxt is not None and nxt.kind == "text" and nxt.gap == 0 and not nxt.indented
+                # A full column line that runs on into the next is text: a paragraph's first line (indented,
+                # maybe after a blank) or a line within it.
+                column_line = bool(col) and (u.gap == 0 or u.indented) and k > 0 and \
+                    len(u.text) >= 0.8 * (col or 0) and nxt is not None and nxt.kind == "text" and nxt.gap == 0 \
+                    and not nxt.indented
                 if not headline_like(u.text.text) or column_line:
                     break
                 u.role = "head"
@@ -176,7 +183,7 @@ def segment(lines: list[Traced], file: int, log: Log) -> tuple[list[Draft], list
     units = units_of(lines)
     columns = columns_of(units)
     assign_roles(units, columns.width)
-    grouper = _Grouper(file, log)
+    grouper = _Grouper(file, log, columns)
     i = 0
     while i < len(units):
         i = grouper.take(units, i)
@@ -187,8 +194,8 @@ def segment(lines: list[Traced], file: int, log: Log) -> tuple[list[Draft], list
 class _Grouper:
     """Walks the units once, keeping the article being filled; each take() consumes one or more units."""
 
-    def __init__(self, file: int, log: Log):
-        self.file, self.log = file, log
+    def __init__(self, file: int, log: Log, columns: Columns):
+        self.file, self.log, self.columns = file, log, columns
         self.drafts: list[Draft] = []
         self.unplaced: list[Traced] = []
         self.cur: Draft | None = None
@@ -236,7 +243,8 @@ class _Grouper:
             for r in run:
                 self.leave(r.text, "headline-like line with no text after it")
         elif after.kind in ("dateline", "byline", "caption", "credit") or cur is None or len(run) > 1 or \
-                run[0].gap >= 2 or (cur.units and cur.units[-1].kind == "caption") or cur.photo_news is not None:
+                run[0].gap > self.columns.gap or (cur.units and cur.units[-1].kind == "caption") or \
+                cur.photo_news is not None:
             self.start(run)
         elif len(han_only(run[0].text.text)) > SUBHEAD_MAX:
             self.start(run)

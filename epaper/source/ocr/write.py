@@ -1,5 +1,4 @@
-"""Finished articles and a page plan in, an issue folder out: issue.toml, articles/*.md, placeholder images,
-a minimal paper.toml when none is found, and articles/unplaced.md for text that fits no article."""
+"""Finished articles and a page plan in, the issue folder out: issue.toml, articles/*.md, images, paper.toml."""
 
 from __future__ import annotations
 
