@@ -141,7 +141,7 @@ def headline(lines: list[Traced], ctx: Context) -> tuple[Traced | None, Traced |
         for a, b in norm.quote_spans(t.text):  # headlines have no column breaks: their quoted spacing is meant
             inner = t.text[a + 1:b]
             if SPACE_RE.search(inner.strip()):
-                ctx.protected[SPACE_RE.sub("", inner)] = SPACE_RE.sub("\u3000", inner.strip())
+                ctx.protected[SPACE_RE.sub("", inner)] = SPACE_RE.sub(" ", inner.strip())
         parts = [ctx.paragraph(p) for p in _parts(t)]
         per_line.append([p for p in parts if p])
     per_line = [p for p in per_line if p]

@@ -214,8 +214,9 @@ def spaces(t: Traced, log: Log, han_latin: bool, protected: dict[str, str]) -> T
     """Spaces between Chinese characters are OCR column breaks: removed. Between Han and digits or Latin they go
     too (the composer sets the clreq ¼-em gap itself) unless han_latin is off. Latin text keeps its spaces.
     Inside a quotation, the spacing of the same words in a headline is kept (“红武共进　聚力同行”), and so is a
-    single space between two equal halves of four or more Han characters (a two-part slogan); a kept space
-    between Chinese phrases is the ideographic space U+3000, as Chinese typesetting sets it."""
+    single space between two equal halves of four or more Han characters (a two-part slogan). A kept space is
+    one word space, not U+3000: the composer stretches a word space in justification and drops it at a line
+    end, while a full-width space is a fixed 1-em hole."""
     s = t.text
     keep: set[int] = set()
     for a, b in quote_spans(s):
@@ -242,9 +243,9 @@ def spaces(t: Traced, log: Log, han_latin: bool, protected: dict[str, str]) -> T
         start, end = m.start(), m.end()
         if start in keep:
             drop.update(range(start + 1, end))
-            if s[start] != "\u3000":
-                wide[start] = "\u3000"
-                log.change("space between two Chinese phrases kept, as a full-width space")
+            if s[start] != " ":
+                wide[start] = " "
+                log.change("space between two Chinese phrases kept, as a word space")
             continue
         prev, nxt = (s[start - 1] if start else ""), (s[end] if end < len(s) else "")
         if not prev or not nxt:
