@@ -17,6 +17,9 @@ class Composition:
     kinsoku: Literal["strict", "basic", "loose"] = "basic"
     han_latin_space: float = 0.25
     compress_punctuation: bool = True
+    # Off by default: a half-width line-end mark leaves its glyph box half an em into the gutter, which
+    # column-detecting checks (and readers' eyes at 1-em gutters) take for an overfull line.
+    half_width_line_end: bool = False
     hanging_punctuation: bool = False
 
 

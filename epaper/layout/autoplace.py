@@ -128,18 +128,17 @@ def auto_layout_page(issue: Issue, page: Page, template: Template, layout: Layou
                                            where=f"{where}, article '{art_id}'",
                                            hint="shorten the copy or move an article to another page"))
         return
-    lead_module = measure.module(arts[0], best.lead, line=top, col=0,
-                                 target=best.lead_lines)
+    # The lead may take a few of the strips' spare lines when that keeps its columns free of widows.
+    spare = min((st.height - sum(n for _, _, n in stack) for st, stack in zip(best.strips, best.stacks)
+                 if st.top > top), default=0)
+    lead_module = min((measure.module(arts[0], best.lead, line=top, col=0, target=best.lead_lines + x)
+                       for x in range(0, max(0, min(6, spare)) + 1)), key=lambda m: (widows(m), m.lines))
+    grown = lead_module.lines - best.lead_lines
     result.modules.append(lead_module)
     for strip, stack in zip(best.strips, best.stacks):
-        extra = strip.height - sum(n for _, _, n in stack)
-        shares = share_extra(extra, [measure.closable(a, s) for a, s, _ in stack]) if extra > 0 else [0] * len(stack)
-        line = strip.top
-        for (art_id, shape, natural), add in zip(stack, shares):
-            target = natural + add
-            module = measure.module(art_id, shape, line=line, col=strip.col, target=target)
-            result.modules.append(module)
-            line += module.lines
+        if strip.top > top:
+            strip = Strip(strip.col, strip.span, strip.top + grown, strip.bottom)
+        result.modules.extend(fill_strip(strip, stack, measure))
     # Document order is the page plan's order of importance: bookmarks, reading order and tagged PDF follow it.
     order = {a: i for i, a in enumerate(page.articles)}
     result.modules.sort(key=lambda m: order[m.article.id])
@@ -156,6 +155,51 @@ def overruns(arrangement: Arrangement, top: int, height: int) -> list[tuple[str,
         if end > height:
             out.append((stack[-1][0], end - height))
     return out
+
+
+def widows(module: Module) -> int:
+    """Columns whose first full-width line ends a paragraph: a widow at the column head (and a line a reader
+    takes for a ragged one). Indented paragraph starts and subheads do not count as full-width."""
+    count = 0
+    for box in module.boxes:
+        if box.kind != "body":
+            continue
+        first = next((sl for sl in box.lines if sl.line.indent == 0 and sl.role == "serif"), None)
+        if first is not None and first.line.last:
+            count += 1
+    return count
+
+
+def fill_strip(strip: Strip, stack: list[tuple[str, Shape, int]], measure: Measurer) -> list[Module]:
+    """Stack the strip's modules, handing its spare lines out so that the fewest columns start with a widow."""
+    extra = strip.height - sum(n for _, _, n in stack)
+    caps = [measure.closable(a, s) for a, s, _ in stack]
+    base = share_extra(extra, caps) if extra > 0 else [0] * len(stack)
+    candidates = [base]
+    if extra > 0 and len(stack) > 1:
+        # nearby distributions: move up to 3 lines between neighbouring modules, within their caps
+        for i in range(len(stack)):
+            for j in range(len(stack)):
+                for d in range(1, 7):
+                    if i == j:
+                        continue
+                    alt = list(base)
+                    alt[i] += d
+                    alt[j] -= d
+                    if all(0 <= a <= max(c, b) for a, c, b in zip(alt, caps, base)):
+                        candidates.append(alt)
+    best: tuple[int, list[Module]] | None = None
+    for shares in candidates:
+        modules, line = [], strip.top
+        for (art_id, shape, natural), add in zip(stack, shares):
+            module = measure.module(art_id, shape, line=line, col=strip.col, target=natural + add)
+            modules.append(module)
+            line += module.lines
+        score = sum(widows(m) for m in modules) + sum(m.overset for m in modules) * 100
+        if best is None or score < best[0]:
+            best = (score, modules)
+    assert best is not None
+    return best[1]
 
 
 def share_extra(extra: int, caps: list[int]) -> list[int]:

@@ -29,6 +29,7 @@ GRID_FIELDS = {
     "chars": Field("int", True, "字 per column"),
     "gutter": Field("float", True, "字 between columns"),
     "body_size": Field("float", True, "pt"),
+    "caption_size": Field("float", what="pt, photo captions; default: the body size"),
     "pitch": Field("float", True, "pt between body lines"),
     "lines": Field("int", True, "body lines per column"),
 }
@@ -104,6 +105,7 @@ class Layout:
     chars: int
     gutter_chars: float
     body_size: float
+    caption_size: float
     pitch: float
     lines: int
     headlines: tuple[Headline, ...]
@@ -180,6 +182,7 @@ def load_layout(layouts_dir: Path, name: str) -> Layout:
     layout = Layout(name=name, folders=tuple(folders), width=page["width"] * MM, height=page["height"] * MM,
                     bleed=page.get("bleed", 3.0) * MM, top=page["top"] * MM, columns=grid["columns"],
                     chars=grid["chars"], gutter_chars=grid["gutter"], body_size=grid["body_size"],
+                    caption_size=grid.get("caption_size", grid["body_size"]),
                     pitch=grid["pitch"], lines=grid["lines"], headlines=headlines, templates={})
     if layout.type_width > layout.width or layout.top + layout.type_height > layout.height:
         raise src.error(("grid",), f"the type area ({layout.type_width / MM:.1f} × "

@@ -16,7 +16,10 @@ INTERPUNCTS = frozenset("·・‧")
 INSEPARABLE = frozenset("—…⸺⸻")
 POSTFIX = frozenset("%‰‱％℃°′″")
 SMALL_KANA = frozenset("ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ")
-STRICT_EXTRA_START = SMALL_KANA | frozenset("～〜ー々〻‐゠–")
+# ～ joins a range (6～16周岁): splitting it from the number after it misreads as two items, so even the
+# basic level keeps it off a line start
+RANGE = frozenset("～〜")
+STRICT_EXTRA_START = SMALL_KANA | frozenset("ー々〻‐゠–")
 PREFIX = frozenset("￥＄£€$¥#＃№")
 # The ideographic space separates the halves of a slogan (红武共进　聚力同行): at a line edge it would be a
 # visible hole that justification cannot close, so no level lets a line start or end with it.
@@ -28,7 +31,7 @@ def no_start(level: Level) -> frozenset[str]:
     """Characters that must not begin a line."""
     if level == "loose":
         return CLOSING | STOPS | IDEOGRAPHIC_SPACE
-    basic = CLOSING | STOPS | INTERPUNCTS | INSEPARABLE | POSTFIX | IDEOGRAPHIC_SPACE
+    basic = CLOSING | STOPS | INTERPUNCTS | INSEPARABLE | POSTFIX | IDEOGRAPHIC_SPACE | RANGE
     return basic | STRICT_EXTRA_START if level == "strict" else basic
 
 

@@ -131,6 +131,7 @@ def layout_issue(issue: Issue, layout: Layout, palette: Palette, strings: String
     comp = issue.paper.composition
     settings = CompositionSettings(kinsoku=comp.kinsoku, han_latin_space=comp.han_latin_space,
                                    compress_punctuation=comp.compress_punctuation,
+                                   half_width_line_end=comp.half_width_line_end,
                                    hanging_punctuation=comp.hanging_punctuation)
     composer = Composer(palette, settings, layout.body_size)
     pages = [layout_page(issue, page, layout, composer, strings) for page in issue.pages]
@@ -264,7 +265,7 @@ def layout_module(article: Article, slot: Slot, line: int, layout: Layout, compo
         caption = photo.caption if article.kind == "article" else " ".join(article.paragraphs)
         credit = strings.photo_credit(photo.credit)
         text = f"{caption}{strings['byline_join']}{credit}" if caption and credit else caption or credit
-        cap_lines = composer.lines(text, width, size, "kai", indent=0.0) if text else []
+        cap_lines = composer.lines(text, width, layout.caption_size, "kai", indent=0.0) if text else []
         photo_plan.append((photo, slot.span - pspan, pspan, max(1, round(width * photo.aspect / pitch)), cap_lines))
     photo_rows = sum(p[3] + len(p[4]) + 1 for p in photo_plan)
 
@@ -307,9 +308,9 @@ def layout_module(article: Article, slot: Slot, line: int, layout: Layout, compo
         x, y = layout.col_x(slot.col + pcol), y0 + head_lines * pitch
         module.photos.append(PhotoBox(Rect(x, y, layout.span_width(pspan), rows * pitch), photo))
         if caps:
-            cy = y + rows * pitch + (pitch - size) / 2
-            module.boxes.append(TextBox("caption", Rect(x, cy, layout.span_width(pspan), len(caps) * pitch), size,
-                                        pitch, tuple(SetLine(ln, "kai") for ln in caps)))
+            cy = y + rows * pitch + (pitch - layout.caption_size) / 2
+            module.boxes.append(TextBox("caption", Rect(x, cy, layout.span_width(pspan), len(caps) * pitch),
+                                        layout.caption_size, pitch, tuple(SetLine(ln, "kai") for ln in caps)))
     module.lines = height + 1
     module.rect = layout.rect(slot.col, slot.span, line, module.lines)
     pos = 0

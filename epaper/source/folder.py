@@ -31,6 +31,7 @@ COMPOSITION_FIELDS = {
     "kinsoku": Field("str", what="strict, basic or loose"),
     "han_latin_space": Field("float", what="gap between Han and Latin in em, 0 allowed"),
     "compress_punctuation": Field("bool"),
+    "half_width_line_end": Field("bool", what="let line-end punctuation be set half-width to fit a line"),
     "hanging_punctuation": Field("bool"),
 }
 ISSUE_FIELDS = {
