@@ -195,6 +195,7 @@ class _Para:
         br = self.br = [c[7] * size for c in info]
         # word-spacing reaches every space and no-break space
         self.wsp = [ch == " " or ch == "\u00a0" for ch in text]
+        self.han = any(h for h in han)  # Chinese text: Latin words in it may be tracked to fill a line
         # a span break before a Latin run and after it, so Pango shapes it as Latin and nothing else
         split = self.split = [False] * (n + 1)
         if metrics.cjk:
@@ -484,7 +485,7 @@ def _set_line(p: _Para, s: int, e: int, width: float, indent: float, last: bool,
 
     if need > EPS and st.align == "justify" and not last:
         em2 = 0.5 * size
-        if spaces:  # word spaces up to 1/2 em
+        if spaces:  # word spaces up to 1/2 em in all: a wider hole reads as a column gap
             add = max(0.0, min(need / len(spaces), min(em2 - adv[s + j] for j in spaces) - word))
             word += add
             need -= add * len(spaces)
@@ -496,6 +497,12 @@ def _set_line(p: _Para, s: int, e: int, width: float, indent: float, last: bool,
         # Han–Latin gaps widens those further
         slots = [j for j in range(end - 1) if not glue[j] and not p.wsp[s + j + 1]]
         inner = [j for j in slots if not gap[j] and not p.wsp[s + j]]
+        if need > EPS and p.han and len(inner) + len(spaces) and need / (len(inner) + len(spaces)) > 0.25 * size:
+            # A line of long Latin words in a narrow column has almost nowhere to put its slack: a hole after
+            # an opening quote reads as a break. Track the letters of Latin words too, as CJK composers do.
+            tracked = [j for j in range(end - 1) if p.kind[s + j] == LATIN and p.kind[s + j + 1] == LATIN
+                       and text[s + j].isalpha() and text[s + j + 1].isalpha()]
+            inner = inner + [j for j in tracked if not p.wsp[s + j + 1]]
         if need > EPS:
             if inner:
                 for j in inner:

@@ -1,0 +1,332 @@
+"""An issue, its page layouts and its print PDF in; the web e-paper (数字报) out: static HTML under stable URLs.
+
+    SITE/index.html                          往期: every issue in the site root, newest first
+    SITE/2024-12/19/index.html               版面导航: thumbnails of every page
+    SITE/2024-12/19/page-01.html             the page as an image with a link over every article, 标题导航
+    SITE/2024-12/19/a/<article-id>.html      the article's full text and photos
+    SITE/2024-12/19/img/, files/             page images (1×, 2×, thumbnail), photos; PDF, per-page PDFs, EPUB
+    SITE/2024-12/19/issue.json               the manifest the archive index is regenerated from
+
+Every link is relative, nothing is fetched from elsewhere (system fonts, no scripts), and navigation is plain links.
+An issue folder is written beside its final place and swapped in, so a failed build leaves the old one served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import jinja2
+
+from ..errors import EpaperError
+from ..layout.grid import MM, Layout
+from ..layout.place import Module, PageLayout
+from ..model import Article, Issue, Page
+from ..strings import Strings
+from .web_images import PageImages, Raster, rasterise, split_pages, write_photo
+
+MANIFEST = "issue.json"
+MANIFEST_FORMAT = "epaper-web-issue/1"
+CSS = "web.css"
+
+
+# --- paths, words, templates ------------------------------------------------------------------------------------
+
+def issue_path(issue: Issue) -> str:
+    """The issue's folder under the site root: `2024-12/19` (an edition adds `-<edition>`)."""
+    day = f"{issue.date:%d}" + (f"-{issue.edition}" if issue.edition else "")
+    return f"{issue.date:%Y-%m}/{day}"
+
+
+def page_stem(page: Page) -> str:
+    return f"page-{page.number:02d}"
+
+
+def web_strings(folders: Sequence[Path], language: str) -> Strings:
+    """The web's own words (往期, 版面导航, 标题导航…) from <layout>/web/strings.toml along the layout chain."""
+    return Strings(tuple(f / "web" for f in folders), language)
+
+
+def template_env(folders: Sequence[Path]) -> jinja2.Environment:
+    """Templates are looked up in <layout>/web/ along the `extends` chain: a paper's layout overrides file by file."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader([str(f / "web") for f in folders]),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def stylesheet(folders: Sequence[Path]) -> str:
+    """web.css of the base first, the paper's layout last, concatenated in cascade order."""
+    sheets = [f / "web" / CSS for f in reversed(folders) if (f / "web" / CSS).is_file()]
+    return "\n".join(s.read_text(encoding="utf-8") for s in sheets)
+
+
+def _write_text(target: Path, text: str) -> None:
+    """Write beside the target and move it into place, so a reader never sees half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def human_size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} KB"
+
+
+@dataclass(frozen=True)
+class Words:
+    """The web strings with the print strings they build on (page labels, dates, bylines)."""
+
+    web: Strings
+    print: Strings
+
+    def page_label(self, page: Page) -> str:
+        return self.print.fmt("page_label", number=page.number)
+
+    def page_heading(self, page: Page) -> str:
+        return self.web.fmt("page_heading", page_label=self.page_label(page), name=page.name)
+
+    def date_full(self, issue: Issue) -> str:
+        weekday = self.web["weekdays"].split()[issue.date.weekday()]
+        return self.web.fmt("date_full", date_long=self.print.date_long(issue), weekday=weekday)
+
+    def heading(self, article: Article) -> str:
+        return article.title or self.web["photo_news"]
+
+
+# --- the issue ---------------------------------------------------------------------------------------------------
+
+def article_blocks(article: Article, words: Words) -> list[dict[str, str]]:
+    """Body blocks as printed: the byline runs in at the start of the first paragraph (本报讯（记者 X）连日来……)."""
+    if article.kind == "photo-news":
+        return []  # its text is the photo's caption
+    byline = words.print.byline(article)
+    blocks: list[dict[str, str]] = []
+    for block in article.body:
+        lead = ""
+        if byline and block.kind == "p":
+            lead, byline = byline, ""
+        elif byline:  # a subhead before any paragraph: the byline stands alone ahead of it
+            blocks.append({"kind": "p", "text": "", "byline": byline})
+            byline = ""
+        blocks.append({"kind": block.kind, "text": block.text, "byline": lead})
+    return blocks
+
+
+def figure(article: Article, index: int, rasters: list[Raster], words: Words) -> dict[str, Any]:
+    """An article photo: its variants for srcset, alt text, and caption paragraphs with byline and credit."""
+    photo = article.photos[index]
+    credit = words.print.photo_credit(photo.credit)
+    if article.kind == "photo-news":
+        texts, byline = [b.text for b in article.body if b.kind == "p"] or [photo.caption], words.print.byline(article)
+    else:
+        texts, byline = [photo.caption], ""
+    texts = [t for t in texts if t] or [""]
+    captions = [{"byline": byline if i == 0 else "", "text": t, "credit": credit if i == len(texts) - 1 else ""}
+                for i, t in enumerate(texts)]
+    captions = [c for c in captions if c["byline"] or c["text"] or c["credit"]]
+    largest = rasters[-1]
+    return {"src": f"../{rasters[0].href}", "srcset": ", ".join(f"../{r.href} {r.width}w" for r in rasters),
+            "width": largest.width, "height": largest.height,
+            "alt": photo.alt or photo.caption or article.title or texts[0], "captions": captions}
+
+
+def region(module: Module, images: PageImages, words: Words) -> dict[str, Any]:
+    """A module's rectangle (pt from the trim's top-left) as a link area in the screen image's pixels."""
+    r = module.rect
+    return {"id": module.article.id, "href": f"a/{module.article.id}.html", "label": words.heading(module.article),
+            "x": round(r.x * images.sx, 2), "y": round(r.y * images.sy, 2),
+            "w": round(r.w * images.sx, 2), "h": round(r.h * images.sy, 2),
+            "rect_mm": r.mm()}
+
+
+def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path | bytes, epub_path: Path | None,
+               strings: Strings, *, layout: Layout) -> list[Path]:
+    """Write the issue's web e-paper under site_root/<YYYY-MM>/<DD>/ and regenerate the archive index.
+
+    `pdf` is the print PDF the build wrote (or its bytes): pages are rasterised from it and its module rectangles
+    (`pages`, the record layout.json holds) become the link areas. `epub_path`, when given, is offered for
+    download. Returns the issue's index.html and the site's index.html.
+    """
+    site_root = Path(site_root)
+    target = site_root / issue_path(issue)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*"):  # leftovers of an interrupted run
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        _write_issue(staging, issue, pages, pdf, epub_path, strings, layout)
+        os.chmod(staging, 0o755)
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{os.getpid()}"
+            os.replace(target, old)
+            os.replace(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    archive = write_archive(site_root, layout.folders, issue.paper.language)
+    return [target / "index.html", archive]
+
+
+def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | bytes, epub_path: Path | None,
+                 strings: Strings, layout: Layout) -> None:
+    words = Words(web_strings(layout.folders, issue.paper.language), strings)
+    env = template_env(layout.folders)
+    stems = [page_stem(p.page) for p in pages]
+    images = rasterise(pdf, out / "img", stems)
+    for p, im in zip(pages, images):
+        if abs(im.trim_w - layout.width) > 1 or abs(im.trim_h - layout.height) > 1:
+            raise EpaperError(f"page {p.page.number} of the PDF is {im.trim_w / MM:.1f} × {im.trim_h / MM:.1f} mm, "
+                              f"the layout's {layout.width / MM:.1f} × {layout.height / MM:.1f} mm")
+
+    # Downloads: the whole issue, each page, the EPUB.
+    files = out / "files"
+    files.mkdir()
+    issue_pdf = files / f"{issue.slug}.pdf"
+    if isinstance(pdf, bytes):
+        issue_pdf.write_bytes(pdf)
+    else:
+        shutil.copyfile(pdf, issue_pdf)
+    page_pdfs = [files / f"{issue.slug}-{p.page.number:02d}.pdf" for p in pages]
+    split_pages(pdf, page_pdfs)
+    downloads = [{"href": f"files/{issue_pdf.name}", "label": words.web["download_issue_pdf"],
+                  "size": human_size(issue_pdf.stat().st_size), "type": "application/pdf"}]
+    if epub_path is not None and Path(epub_path).is_file():
+        epub = files / f"{issue.slug}.epub"
+        shutil.copyfile(epub_path, epub)
+        downloads.append({"href": f"files/{epub.name}", "label": words.web["download_epub"],
+                          "size": human_size(epub.stat().st_size), "type": "application/epub+zip"})
+
+    # Photos, each source file once.
+    photo_files: dict[Path, list[Raster]] = {}
+    figures: dict[str, list[dict[str, Any]]] = {}
+    for _, article in issue.articles_in_order():
+        figures[article.id] = []
+        for n, photo in enumerate(article.photos):
+            if photo.path not in photo_files:
+                photo_files[photo.path] = write_photo(photo, out / "img", f"{article.id}-{n + 1}")
+            figures[article.id].append(figure(article, n, photo_files[photo.path], words))
+
+    (out / CSS).write_text(stylesheet(layout.folders), encoding="utf-8")
+    title = words.web.fmt("site_title", paper=issue.paper.name)
+    date_full = words.date_full(issue)
+    page_list = [{"number": p.page.number, "name": p.page.name, "label": words.page_label(p.page),
+                  "heading": words.page_heading(p.page), "href": f"{stem}.html", "thumb": im.thumb,
+                  "articles": [{"id": m.article.id, "title": words.heading(m.article), "href": f"a/{m.article.id}.html"}
+                               for m in p.modules]}
+                 for p, stem, im in zip(pages, stems, images)]
+    common = {"issue": issue, "paper": issue.paper, "lang": issue.paper.language, "s": words.web, "ps": words.print,
+              "site_title": title, "date_full": date_full, "pages": page_list, "downloads": downloads,
+              "issue_number": words.print.fmt("issue_number", number=issue.number),
+              "page_count": words.web.fmt("page_of", count=len(pages))}
+
+    def render(name: str, target: Path, up: str, **context: Any) -> None:
+        # `up` leads from the document to the issue folder, `root` to the site root (two folders above it).
+        html = env.get_template(name).render(**common, **context, up=up, root=up + "../../")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8", newline="\n")
+
+    render("issue.html.jinja", out / "index.html", "")
+    order = [(p, m) for p in pages for m in p.modules]
+    for i, (p, stem, im, pdf_file) in enumerate(zip(pages, stems, images, page_pdfs)):
+        regions = [region(m, im, words) for m in p.modules]
+        render("page.html.jinja", out / f"{stem}.html", "", page=page_list[i], image=im, regions=regions,
+               prev=page_list[i - 1] if i > 0 else None, next=page_list[i + 1] if i + 1 < len(pages) else None,
+               page_pdf={"href": f"files/{pdf_file.name}", "label": words.web["download_page_pdf"],
+                         "size": human_size(pdf_file.stat().st_size), "type": "application/pdf"},
+               image_alt=words.web.fmt("page_image_alt", page_label=page_list[i]["label"], name=p.page.name),
+               regions_label=words.web.fmt("regions_label", page_label=page_list[i]["label"]))
+    for j, (p, m) in enumerate(order):
+        i = pages.index(p)
+        im = images[i]
+        article = m.article
+        # Where the story sits on its page, drawn over the thumbnail (whose pixels scale like the screen image's).
+        k = im.thumb.width / im.screen.width
+        spot = region(m, im, words)
+        spot = {key: round(spot[key] * k, 2) for key in ("x", "y", "w", "h")}
+
+        def link(pair: tuple[PageLayout, Module] | None) -> dict[str, str] | None:
+            if pair is None:
+                return None
+            return {"href": f"{pair[1].article.id}.html", "title": words.heading(pair[1].article)}
+
+        render("article.html.jinja", out / "a" / f"{article.id}.html", "../", article=article,
+               heading=words.heading(article), blocks=article_blocks(article, words), figures=figures[article.id],
+               page=page_list[i], image=im, spot=spot,
+               back=f"../{stems[i]}.html#r-{article.id}",
+               others=[a for a in page_list[i]["articles"] if a["id"] != article.id],
+               prev=link(order[j - 1] if j > 0 else None), next=link(order[j + 1] if j + 1 < len(order) else None))
+
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "paper": {"name": issue.paper.name, "slug": issue.paper.slug, "language": issue.paper.language},
+        "date": issue.date.isoformat(), "edition": issue.edition, "number": issue.number,
+        "path": issue_path(issue) + "/", "title": title, "date_full": date_full,
+        "issue_number": common["issue_number"], "page_count": common["page_count"],
+        "pages": [{"number": pl["number"], "name": pl["name"], "label": pl["label"], "href": pl["href"],
+                   "thumb": {"href": pl["thumb"].href, "width": pl["thumb"].width, "height": pl["thumb"].height},
+                   "articles": [{"id": m.article.id, "title": words.heading(m.article), "rect_mm": m.rect.mm()}
+                                for m in p.modules]}
+                  for pl, p in zip(page_list, pages)],
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+# --- the archive ---------------------------------------------------------------------------------------------------
+
+def read_manifests(site_root: Path) -> list[dict[str, Any]]:
+    """Every issue in the site root (SITE/<YYYY-MM>/<DD>/issue.json), newest first; unreadable ones are skipped."""
+    found = []
+    for path in site_root.glob(f"*/*/{MANIFEST}"):
+        if any(part.startswith(".") for part in path.relative_to(site_root).parts):
+            continue  # an issue being written or swapped out
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            dt.date.fromisoformat(data["date"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT:
+            data["path"] = path.parent.relative_to(site_root).as_posix() + "/"
+            found.append(data)
+    found.sort(key=lambda d: (d["date"], d.get("edition", ""), d["paper"]["slug"]), reverse=True)
+    return found
+
+
+def write_archive(site_root: Path, folders: Sequence[Path], language: str) -> Path:
+    """Regenerate SITE/index.html (往期) from the manifests in the site root, so separate runs add up."""
+    site_root = Path(site_root)
+    issues = read_manifests(site_root)
+    words = web_strings(folders, language)
+    papers = list(dict.fromkeys(d["paper"]["name"] for d in issues))
+    months: list[dict[str, Any]] = []
+    for d in issues:
+        date = dt.date.fromisoformat(d["date"])
+        label = words.fmt("archive_month", date=date)
+        if not months or months[-1]["label"] != label:
+            months.append({"label": label, "id": f"{date:%Y-%m}", "issues": []})
+        front = d["pages"][0] if d["pages"] else None
+        months[-1]["issues"].append({**d, "front": front, "lead": front["articles"][0]["title"]
+                                     if front and front["articles"] else ""})
+    paper = papers[0] if len(papers) == 1 else ""
+    title = words.fmt("archive_title", paper=paper).strip() if paper else words["archive"]
+    html = template_env(folders).get_template("archive.html.jinja").render(
+        lang=language, s=words, title=title, paper=paper, months=months, many_papers=len(papers) > 1,
+        site_title=words.fmt("site_title", paper=paper) if paper else words["archive"], root="")
+    _write_text(site_root / CSS, stylesheet(folders))
+    target = site_root / "index.html"
+    _write_text(target, html)
+    return target
