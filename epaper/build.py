@@ -115,6 +115,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     if errors:
         raise LayoutError(errors)
     out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
     pdf_path = out / f"{issue.slug}.pdf"
     if "pdf" in options.formats:
         write_atomic(pdf_path, lambda tmp: print_pdf.write_pdf(rendered, tmp, issue))

@@ -51,6 +51,7 @@ case "$cmd" in
     ;;
   test)
     setup_system; setup_python
+    bash scripts/setup_browser.sh   # Debian's chromium and epub.js for the reading-system tests
     shift
     .venv/bin/python -m pytest "$@"
     ;;

@@ -369,18 +369,6 @@ def test_failed_writes_raise_and_leave_nothing(sample1: Issue, tmp_path: Path) -
     assert list(target_is_dir.iterdir()) == []
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores directory permissions")
-def test_read_only_dir_raises(sample1: Issue, tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o555)
-    try:
-        with pytest.raises(EpaperError):
-            build(sample1, locked / "x.epub")
-    finally:
-        locked.chmod(0o755)
-
-
 def test_unwritable_dir_raises_even_as_root(sample1: Issue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What a read-only folder does to a non-root user, simulated (root ignores permissions)."""
     from epaper.render import epub_zip

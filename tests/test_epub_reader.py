@@ -269,8 +269,11 @@ def test_requests_off_loopback_are_blocked_and_reported(reader) -> None:
     assert any("foreign address blocked: http://guard-check.invalid/x" in p for p in caught), caught
 
 
-def test_epubjs_loads_the_book(reader, issue: Issue) -> None:
+def test_epubjs_loads_the_book(reader, issue: Issue, request: pytest.FixtureRequest) -> None:
     r = ready(reader)
+    served = request.getfixturevalue("server").log
+    assert any(path.startswith(f"/books/{r.variant}/") and path.endswith(".epub") and code == 200
+               for path, code in served), f"the EPUB was not fetched from the local server: {served}"
     assert r.book["title"].startswith(issue.paper.name), r.book["title"]
     assert r.book["language"].lower().startswith("zh"), r.book["language"]
     assert r.book["spine"][0] == "cover.xhtml" and "nav.xhtml" in r.book["spine"], r.book["spine"]
@@ -304,14 +307,14 @@ def test_every_toc_entry_displays_its_headline(reader, issue: Issue) -> None:
     """Click each entry of the TOC side bar: rendition.display(href) must show that article's headline."""
     r = ready(reader)
     want = expected_toc(issue)
-    page_numbers = iter(issue.pages)
+    pages = iter(issue.pages)
     seen_hrefs = set()
     for entry, (_, _, article) in zip(r.book["toc"], want):
         shown = r.click_toc(entry["index"])
         where = f"TOC entry {entry['label']!r} → {entry['href']}"
         assert shown["href"] == entry["href"].split("#")[0], f"{where}: the reader went to {shown['href']!r}"
         if article is None:
-            page = next(page_numbers)
+            page = next(pages)
             assert shown["pageLabel"] == entry["label"], f"{where}: the page shows folio {shown['pageLabel']!r}"
             assert shown["pageLabelShown"], f"{where}: the folio {shown['pageLabel']!r} is not on screen"
             assert f"第{page.number}版" in shown["pageLabel"]

@@ -102,7 +102,16 @@ class Words:
         return self.web.fmt("date_full", date_long=self.print.date_long(issue), weekday=weekday)
 
     def heading(self, article: Article) -> str:
+        """The article page's <h1>: the title, or 图片新闻 for photo news without one."""
         return article.title or self.web["photo_news"]
+
+    def label(self, article: Article) -> str:
+        """The article in lists and link areas: its title, or 图片新闻 with the start of the caption."""
+        if article.title:
+            return article.title
+        text = " ".join(article.paragraphs) or next((p.caption for p in article.photos), "")
+        snippet = text[:18] + ("…" if len(text) > 18 else "")
+        return self.web["photo_news"] + (self.web["label_join"] + snippet if snippet else "")
 
 
 # --- the issue ---------------------------------------------------------------------------------------------------
@@ -145,7 +154,7 @@ def figure(article: Article, index: int, rasters: list[Raster], words: Words) ->
 def region(module: Module, images: PageImages, words: Words) -> dict[str, Any]:
     """A module's rectangle (pt from the trim's top-left) as a link area in the screen image's pixels."""
     r = module.rect
-    return {"id": module.article.id, "href": f"a/{module.article.id}.html", "label": words.heading(module.article),
+    return {"id": module.article.id, "href": f"a/{module.article.id}.html", "label": words.label(module.article),
             "x": round(r.x * images.sx, 2), "y": round(r.y * images.sy, 2),
             "w": round(r.w * images.sx, 2), "h": round(r.h * images.sy, 2),
             "rect_mm": r.mm()}
@@ -226,7 +235,7 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
     date_full = words.date_full(issue)
     page_list = [{"number": p.page.number, "name": p.page.name, "label": words.page_label(p.page),
                   "heading": words.page_heading(p.page), "href": f"{stem}.html", "thumb": im.thumb,
-                  "articles": [{"id": m.article.id, "title": words.heading(m.article), "href": f"a/{m.article.id}.html"}
+                  "articles": [{"id": m.article.id, "title": words.label(m.article), "href": f"a/{m.article.id}.html"}
                                for m in p.modules]}
                  for p, stem, im in zip(pages, stems, images)]
     common = {"issue": issue, "paper": issue.paper, "lang": issue.paper.language, "s": words.web, "ps": words.print,
@@ -262,10 +271,10 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
         def link(pair: tuple[PageLayout, Module] | None) -> dict[str, str] | None:
             if pair is None:
                 return None
-            return {"href": f"{pair[1].article.id}.html", "title": words.heading(pair[1].article)}
+            return {"href": f"{pair[1].article.id}.html", "title": words.label(pair[1].article)}
 
         render("article.html.jinja", out / "a" / f"{article.id}.html", "../", article=article,
-               heading=words.heading(article), blocks=article_blocks(article, words), figures=figures[article.id],
+               heading=words.heading(article), label=words.label(article), blocks=article_blocks(article, words), figures=figures[article.id],
                page=page_list[i], image=im, spot=spot,
                back=f"../{stems[i]}.html#r-{article.id}",
                others=[a for a in page_list[i]["articles"] if a["id"] != article.id],
@@ -279,7 +288,7 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
         "issue_number": common["issue_number"], "page_count": common["page_count"],
         "pages": [{"number": pl["number"], "name": pl["name"], "label": pl["label"], "href": pl["href"],
                    "thumb": {"href": pl["thumb"].href, "width": pl["thumb"].width, "height": pl["thumb"].height},
-                   "articles": [{"id": m.article.id, "title": words.heading(m.article), "rect_mm": m.rect.mm()}
+                   "articles": [{"id": m.article.id, "title": words.label(m.article), "rect_mm": m.rect.mm()}
                                 for m in p.modules]}
                   for pl, p in zip(page_list, pages)],
     }

@@ -7,11 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageCms, ImageOps
 
 from ..errors import EpaperError
 from ..model import Photo
-from .epub_images import pack_image
 
 SCREEN_WIDTH = 1000  # px: the page image at 1× (a desktop column); the 2× variant is twice as wide
 THUMB_WIDTH = 480  # px: 版面导航 and the archive show it at 240 CSS px or less, so it is sharp at 2×
@@ -119,15 +118,63 @@ def split_pages(pdf: Path | bytes, targets: list[Path]) -> None:
         src.close()
 
 
+def _open_photo(path: Path) -> tuple[Image.Image, bytes | None, bool]:
+    """The photo upright, as RGB or L on white (no alpha), with the ICC profile to embed and whether it is flat art.
+
+    Browsers honour an embedded profile, so colours are kept by carrying it over; only CMYK is converted (to sRGB
+    through its profile when it has one). EXIF is dropped: orientation is applied first, and GPS tags stay private.
+    """
+    try:
+        src = Image.open(path)
+        src.load()
+    except Exception as exc:  # Pillow raises many types for bad data
+        raise EpaperError(f"cannot read {path} for the web e-paper: {exc}") from exc
+    with src:
+        icc = src.info.get("icc_profile")
+        flat = src.mode in ("P", "1")
+        im = ImageOps.exif_transpose(src)
+        if im.mode == "CMYK":
+            if icc:
+                try:
+                    im = ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                                                   ImageCms.createProfile("sRGB"), outputMode="RGB")
+                except (ImageCms.PyCMSError, OSError):
+                    im = im.convert("RGB")
+            else:
+                im = im.convert("RGB")
+            icc = None
+        elif im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
+            rgba = im.convert("RGBA")
+            im = Image.new("RGB", rgba.size, (255, 255, 255))
+            im.paste(rgba, mask=rgba.getchannel("A"))
+        elif im.mode not in ("RGB", "L"):
+            im = im.convert("RGB")
+        if im.mode == "L" and icc:
+            im = im.convert("RGB")  # WebP has no grey mode; a grey profile would not fit RGB pixels
+            icc = None
+        return im, icc, flat
+
+
 def write_photo(photo: Photo, dest: Path, stem: str) -> list[Raster]:
-    """The photo at up to two sizes (long side 800 and 1,600 px, never enlarged), smallest encoding each."""
+    """The photo at up to two sizes (long side 800 and 1,600 px, never enlarged) as WebP.
+
+    Photos are lossy (quality 82); placeholders and palette images are flat art and stay lossless, which is
+    smaller for them and keeps their edges clean.
+    """
     dest.mkdir(parents=True, exist_ok=True)
+    im, icc, flat = _open_photo(photo.path)
+    lossless = flat or photo.placeholder
     out: list[Raster] = []
     for side in PHOTO_WIDTHS:
-        packed = pack_image(photo.path, flat=photo.placeholder, max_side=side)
-        if out and packed.width <= out[-1].width:
+        scale = min(1.0, side / max(im.size))
+        size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+        if out and size[0] <= out[-1].width:
             break  # the source is no larger than the previous variant
-        path = dest / f"{stem}-{side}{packed.ext}"
-        path.write_bytes(packed.data)
-        out.append(Raster(f"{dest.name}/{path.name}", packed.width, packed.height))
+        variant = im if size == im.size else im.resize(size, Image.Resampling.LANCZOS)
+        options: dict = {"lossless": True, "method": 4} if lossless else {"quality": 82, "method": 4}
+        if icc:
+            options["icc_profile"] = icc
+        path = dest / f"{stem}-{side}.webp"
+        variant.convert("RGB").save(path, "WEBP", **options)
+        out.append(Raster(f"{dest.name}/{path.name}", size[0], size[1]))
     return out
