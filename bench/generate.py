@@ -171,8 +171,10 @@ class Writer:
         return r.choice(vocab.SURNAMES) + "".join(r.choice(vocab.GIVEN) for _ in range(r.choice((1, 2, 2))))
 
     # templates ---------------------------------------------------------------------------------------------
-    def fill(self, template: str, theme: str) -> str:
+    def fill(self, template: str, theme: str, seen: set[str] | None = None) -> str:
+        """Expand the slots of a template; one slot used twice in a sentence gets two different phrases."""
         table = vocab.THEMES[theme]
+        seen = set() if seen is None else seen
 
         def slot(m: re.Match) -> str:
             key = m.group(1)
@@ -194,7 +196,10 @@ class Writer:
             if key == "topic_short":
                 key = "topic"
             choices = table.get(key) or vocab.GENERAL[key]
-            return self.fill(self.rng.choice(choices), theme)
+            fresh = [c for c in choices if c not in seen] or list(choices)
+            choice = self.rng.choice(fresh)
+            seen.add(choice)
+            return self.fill(choice, theme, seen)
 
         return re.sub(r"\{([a-z0-9_:]+)\}", slot, template)
 

@@ -1,0 +1,78 @@
+"""CJK composition seen in the PDFs of the samples and the stress issue: the outside yardstick, the text layer."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pdfplumber
+import pypdfium2 as pdfium
+import pytest
+
+from epaper.build import BuildOptions, build
+
+from .conftest import MULTI_ISSUE, REPO, SEED_ISSUE, SHARED
+
+STRESS_ISSUE = REPO / "tests" / "fixtures" / "stress" / "2024-12-21"
+TYPOCHECK = SHARED / "tools" / "typocheck.py"
+ISSUES = {"seed": SEED_ISSUE, "multi": MULTI_ISSUE, "stress": STRESS_ISSUE}
+FORBIDDEN = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\u200b-\u200d\ufeff]")
+HAN = "\u4e00-\u9fff"
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory) -> dict[str, tuple[object, Path]]:
+    out = {}
+    for name, folder in ISSUES.items():
+        result = build(folder, BuildOptions(out=tmp_path_factory.mktemp(name), formats=("pdf",)))
+        out[name] = (result, next(p for p in result.outputs if p.suffix == ".pdf"))
+    return out
+
+
+def typocheck(pdf: Path) -> dict[str, int]:
+    assert TYPOCHECK.is_file(), f"the yardstick {TYPOCHECK} is missing (shared/ must sit beside the repo)"
+    last = subprocess.run([sys.executable, str(TYPOCHECK), str(pdf)], capture_output=True, text=True,
+                          check=True).stdout.strip().splitlines()[-1]
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)(?!\.)", last)}
+
+
+def test_seed_page_is_set_clean_by_the_yardstick(pdfs):
+    counts = typocheck(pdfs["seed"][1])
+    assert counts["lines"] > 200
+    assert (counts["ragged"], counts["kinsoku"], counts["overfull"]) == (0, 0, 0), counts
+
+
+@pytest.mark.parametrize("name", sorted(ISSUES))
+def test_no_prohibited_breaks_and_no_overfull_lines(pdfs, name):
+    counts = typocheck(pdfs[name][1])
+    assert counts["kinsoku"] == 0 and counts["overfull"] == 0, counts
+
+
+@pytest.mark.parametrize("name", sorted(ISSUES))
+def test_text_layer_holds_the_original_characters(pdfs, name):
+    """No radicals or compatibility ideographs, no zero-width characters, no space between two Han characters
+    of body text that the copy does not have (the 黑体 byline lead-in, 记者 朱梦琪, has its space by design)."""
+    result, pdf = pdfs[name]
+    copy = "\n".join(p for _, a in result.issue.articles_in_order() for p in a.paragraphs)
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            chars = page.chars
+            text = "".join(c["text"] for c in chars)
+            assert not FORBIDDEN.search(text)
+            for a, b, c in zip(chars, chars[1:], chars[2:]):
+                body = all(x["fontname"].endswith("Noto-Serif-CJK-SC") for x in (a, c))
+                if body and b["text"] == " " and re.match(f"[{HAN}]", a["text"]) and re.match(f"[{HAN}]", c["text"]) \
+                        and abs(a["top"] - c["top"]) < 0.5 and f"{a['text']} {c['text']}" not in copy:
+                    raise AssertionError(f"space between {a['text']} and {c['text']} on page {page.page_number}")
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        stream = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+    assert not FORBIDDEN.search(stream)
+    flat = re.sub(r"\s+", "", stream)
+    for _, article in result.issue.articles_in_order():
+        for paragraph in article.paragraphs:
+            assert re.sub(r"\s+", "", paragraph) in flat, paragraph[:30]

@@ -1,0 +1,458 @@
+"""The web e-paper in a real browser: the two sample issues built into one site, served from 127.0.0.1 and driven
+with Debian's Chromium through Playwright. Every link area is checked against the PDF's glyphs and followed; no
+request may leave 127.0.0.1 and no console error may occur. Screenshots go to pytest's tmp dir (paths printed)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from functools import partial
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+import pdfplumber
+import pytest
+
+from epaper.build import LAYOUTS, BuildOptions, BuildResult, build
+from epaper.errors import EpaperError
+from epaper.layout.grid import MM, Layout, load_layout
+from epaper.render.web import issue_path, read_manifests, web_strings, write_archive, write_site
+from epaper.serve import SiteServer
+from epaper.strings import Strings
+
+from .conftest import MULTI_ISSUE, SEED_ISSUE
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PX_TOLERANCE = 1.5  # image px: rounding of the region's coordinates and of the bitmap's size
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# --- building and serving ------------------------------------------------------------------------------------------
+
+@dataclass
+class BuiltIssue:
+    result: BuildResult
+    pdf: Path
+    layout_json: dict
+    layout: Layout
+    url_path: str  # e.g. "2024-12/20/"
+
+
+@dataclass
+class Site:
+    root: Path
+    issues: dict[str, BuiltIssue]  # by ISO date
+    base: str = ""  # http://127.0.0.1:PORT/
+    screens: Path = Path()
+    shots: list[Path] = field(default_factory=list)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Both sample issues built with the library API and written into one site root by separate write_site calls,
+    the older one last (the archive must sort), then served by http.server on 127.0.0.1."""
+    work = tmp_path_factory.mktemp("web")
+    root = work / "site"
+    issues: dict[str, BuiltIssue] = {}
+    for issue_dir in (MULTI_ISSUE, SEED_ISSUE):
+        result = build(issue_dir, BuildOptions(out=work / "out"))
+        pdf = next(p for p in result.outputs if p.suffix == ".pdf")
+        epub = next(p for p in result.outputs if p.suffix == ".epub")
+        record = json.loads(next(p for p in result.outputs if p.name.endswith(".layout.json")).read_text("utf-8"))
+        layout = load_layout(LAYOUTS, result.issue.paper.layout)
+        strings = Strings(layout.folders, result.issue.paper.language)
+        written = write_site(root, result.issue, result.pages, pdf, epub, strings, layout=layout)
+        assert written == [root / issue_path(result.issue) / "index.html", root / "index.html"]
+        issues[result.issue.date.isoformat()] = BuiltIssue(result, pdf, record, layout, issue_path(result.issue) + "/")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    screens = work / "screenshots"
+    screens.mkdir()
+    s = Site(root, issues, f"http://127.0.0.1:{httpd.server_port}/", screens)
+    yield s
+    httpd.shutdown()
+    httpd.server_close()
+    for shot in s.shots:
+        print(f"screenshot: {shot}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (never `playwright install`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Tab:
+    """A browser context whose every request is routed: anything not to 127.0.0.1 is recorded and aborted, and
+    console errors, page errors and HTTP errors are recorded; `check()` fails on any of them."""
+
+    def __init__(self, browser, **context_options):
+        self.context = browser.new_context(**context_options)
+        self.foreign: list[str] = []
+        self.errors: list[str] = []
+        self.requests = 0
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("response", lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+
+    def _route(self, route):
+        url = route.request.url
+        self.requests += 1
+        parsed = urlparse(url)
+        if parsed.scheme == "data":
+            route.continue_()
+        elif parsed.scheme != "http" or parsed.hostname != "127.0.0.1":
+            self.foreign.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def check(self) -> None:
+        assert not self.foreign, f"requests left 127.0.0.1: {self.foreign}"
+        assert not self.errors, self.errors
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser):
+    t = Tab(browser, viewport={"width": 1400, "height": 1000})
+    yield t
+    t.check()
+    t.close()
+
+
+def shot(site: Site, page, name: str, *, full_page: bool = False) -> Path:
+    path = site.screens / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    site.shots.append(path)
+    print(f"screenshot: {path}")
+    return path
+
+
+# --- the archive, the issue, page 1 and its lead article --------------------------------------------------------------
+
+def test_archive_lists_both_issues_newest_first(site, tab):
+    page = tab.page
+    page.goto(site.base + "index.html")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    dates = page.locator(".issue-card a").evaluate_all("els => els.map(e => e.dataset.date)")
+    assert dates == ["2024-12-20", "2024-12-19"]
+    hrefs = page.locator(".issue-card a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert hrefs == ["2024-12/20/index.html", "2024-12/19/index.html"]
+    cards = page.locator(".issue-card").all_inner_texts()
+    assert "总第14322期" in cards[0] and "总第14321期" in cards[1]
+    shot(site, page, "archive-index", full_page=True)
+    tab.check()
+
+
+def test_mouse_from_archive_to_the_lead_article(site, tab):
+    page = tab.page
+    issue = site.issues["2024-12-20"]
+    lead = issue.result.pages[0].modules[0].article
+    page.goto(site.base + "index.html")
+    page.click('.issue-card a[data-date="2024-12-20"]')
+    page.wait_for_url("**/2024-12/20/index.html")
+    assert page.locator(".page-card").count() == len(issue.result.pages)
+    page.locator(".thumb-link").first.click()
+    page.wait_for_url("**/2024-12/20/page-01.html")
+    assert page.locator("h1").inner_text() == "第1版 要闻"
+    page.wait_for_function("document.querySelector('.sheet-image').complete")
+    shot(site, page, "page-01")
+    page.click(f'a.region[data-article="{lead.id}"]')
+    page.wait_for_url(f"**/2024-12/20/a/{lead.id}.html")
+    assert page.locator("h1").inner_text() == lead.title
+    body = squeeze(page.locator(".story-body").inner_text())
+    for para in lead.paragraphs:
+        assert squeeze(para) in body
+    assert page.locator(".story-body .byline").inner_text().startswith("本报讯")
+    shot(site, page, "article-lead", full_page=True)
+    # and back to the page, where the article's area is the target
+    page.click(".location")
+    page.wait_for_url(f"**/2024-12/20/page-01.html#r-{lead.id}")
+    tab.check()
+
+
+def test_keyboard_tab_to_a_region_and_enter(site, tab):
+    page = tab.page
+    issue = site.issues["2024-12-20"]
+    page.goto(site.base + "2024-12/20/page-01.html")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('a.region')"):
+            break
+    else:
+        pytest.fail("Tab never reached a link area of the page")
+    focused = page.evaluate("document.activeElement.dataset.article")
+    assert focused == issue.result.pages[0].modules[0].article.id  # areas follow the plan: the lead first
+    # the focused area is visibly marked
+    stroke = page.evaluate("getComputedStyle(document.activeElement.querySelector('rect')).stroke")
+    width = page.evaluate("getComputedStyle(document.activeElement.querySelector('rect')).strokeWidth")
+    assert stroke not in ("none", "") and float(width.rstrip("px")) >= 3
+    shot(site, page, "page-01-keyboard-focus")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/a/{focused}.html")
+    assert page.locator("h1").inner_text() == issue.result.issue.articles[focused].title
+    tab.check()
+
+
+# --- every page, every article ------------------------------------------------------------------------------------------
+
+def _chars(pdf: Path) -> list[tuple[float, float, list[dict]]]:
+    with pdfplumber.open(pdf) as doc:
+        return [(p.width, p.height, [c for c in p.chars if c["text"].strip()]) for p in doc.pages]
+
+
+def _occurrences(chars: list[dict], text: str) -> list[list[dict]]:
+    """Runs of glyphs spelling `text` (whitespace ignored) in content-stream order."""
+    owner: list[int] = []  # stream position → glyph (a glyph may stand for more than one character)
+    for i, c in enumerate(chars):
+        owner.extend([i] * len(c["text"]))
+    stream = "".join(c["text"] for c in chars)
+    needle = squeeze(text)
+    found, start = [], stream.find(needle)
+    while needle and start >= 0:
+        found.append(chars[owner[start]:owner[start + len(needle) - 1] + 1])
+        start = stream.find(needle, start + 1)
+    return found
+
+
+def _inside(glyph: dict, box: tuple[float, float, float, float], sx: float, sy: float, tol: float) -> bool:
+    x, y, w, h = box
+    return (glyph["x0"] * sx >= x - tol and glyph["x1"] * sx <= x + w + tol
+            and glyph["top"] * sy >= y - tol and glyph["bottom"] * sy <= y + h + tol)
+
+
+def test_every_region_covers_its_article_and_leads_to_it(site, tab):
+    page = tab.page
+    checked = 0
+    for date, issue in site.issues.items():
+        words = web_strings(issue.layout.folders, issue.result.issue.paper.language)
+        pdf_pages = _chars(issue.pdf)
+        assert len(pdf_pages) == len(issue.result.pages)
+        for index, (pl, (pw, ph, chars)) in enumerate(zip(issue.result.pages, pdf_pages)):
+            url = f"{site.base}{issue.url_path}page-{pl.page.number:02d}.html"
+            page.goto(url)
+            page.wait_for_function("document.querySelector('.sheet-image').complete")
+            natural = page.evaluate("(() => { const i = document.querySelector('.sheet-image');"
+                                    " return [i.naturalWidth, i.naturalHeight]; })()")
+            sx, sy = natural[0] / pw, natural[1] / ph  # image px per pt, from the PDF's own page size
+            areas = page.evaluate("""(() => {
+                const img = document.querySelector('.sheet-image').getBoundingClientRect();
+                const k = document.querySelector('.sheet-image').naturalWidth / img.width;
+                return [...document.querySelectorAll('a.region')].map(a => {
+                    const r = a.querySelector('rect'), b = a.getBoundingClientRect();
+                    return {id: a.dataset.article, href: a.getAttribute('href'), label: a.getAttribute('aria-label'),
+                            attr: ['x', 'y', 'width', 'height'].map(n => parseFloat(r.getAttribute(n))),
+                            shown: [(b.left - img.left) * k, (b.top - img.top) * k, b.width * k, b.height * k]};
+                });
+            })()""")
+            assert [a["id"] for a in areas] == [m.article.id for m in pl.modules]
+            headlines = page.locator("#headlines ~ ol a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+            assert headlines == [f"a/{m.article.id}.html" for m in pl.modules]
+            record = issue.layout_json["pages"][index]["modules"]
+            for m, area, rec in zip(pl.modules, areas, record):
+                where = f"{date} page {pl.page.number} {m.article.id}"
+                x, y, w, h = area["attr"]
+                # the area is the module's rectangle from the build (layout.json's record) scaled to image px
+                assert rec["article"] == m.article.id
+                expect = [rec["rect_mm"][k] * MM * s for k, s in (("x", sx), ("y", sy), ("w", sx), ("h", sy))]
+                assert all(abs(a - e) <= PX_TOLERANCE for a, e in zip(area["attr"], expect)), (where, area, expect)
+                # the overlay sits where the image is drawn
+                assert all(abs(a - e) <= PX_TOLERANCE for a, e in zip(area["shown"], area["attr"])), (where, area)
+                # every glyph inside the module's rectangle lies inside the area…
+                r = m.rect
+                own = [c for c in chars if r.x <= (c["x0"] + c["x1"]) / 2 <= r.x + r.w
+                       and r.y <= (c["top"] + c["bottom"]) / 2 <= r.y + r.h]
+                assert own, where
+                assert all(_inside(c, (x, y, w, h), sx, sy, PX_TOLERANCE) for c in own), where
+                # …and the article's own text, found in the page's glyph stream, is in it
+                art = m.article
+                texts = [t for t in (art.kicker, art.title, art.subtitle) if t]
+                paras = list(art.paragraphs) or [p.caption for p in art.photos]
+                texts += [squeeze(paras[0])[:16], squeeze(paras[-1])[-16:]]
+                for text in texts:
+                    runs = _occurrences(chars, text)
+                    assert runs, f"{where}: {text!r} not found in the PDF"
+                    assert all(_inside(c, (x, y, w, h), sx, sy, PX_TOLERANCE) for run in runs for c in run), \
+                        f"{where}: {text!r} outside its area"
+                assert area["label"] == (art.title or words["photo_news"] + words["label_join"] + paras[0][:18] + "…")
+                # the area's link leads to the article
+                page.click(f'a.region[data-article="{art.id}"]')
+                page.wait_for_url(f"**/{issue.url_path}a/{art.id}.html")
+                assert page.locator("h1").inner_text() == (art.title or words["photo_news"])
+                page.go_back()
+                page.wait_for_url(url)
+                checked += 1
+    assert checked == sum(len(pl.modules) for i in site.issues.values() for pl in i.result.pages)
+    tab.check()
+
+
+def test_phone_viewport(site, browser):
+    t = Tab(browser, viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
+    try:
+        page = t.page
+        issue = site.issues["2024-12-20"]
+        lead = issue.result.pages[0].modules[0].article
+        page.goto(site.base + "2024-12/20/page-01.html")
+        page.wait_for_function("document.querySelector('.sheet-image').complete")
+        viewport = page.get_attribute('meta[name="viewport"]', "content")
+        assert "width=device-width" in viewport and "user-scalable" not in viewport and "maximum-scale" not in viewport
+        box = page.locator(".sheet-image").bounding_box()
+        assert 350 <= box["width"] <= 390
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
+        assert "@2x" in page.evaluate("document.querySelector('.sheet-image').currentSrc")  # sharp at 3 dppx
+        shot(site, page, "phone-page-01")
+        page.locator(f'a.region[data-article="{lead.id}"]').tap()
+        page.wait_for_url(f"**/a/{lead.id}.html")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.story-body p')).fontSize)")
+        assert size >= 16
+        shot(site, page, "phone-article")
+        t.check()
+    finally:
+        t.close()
+
+
+# --- without a browser --------------------------------------------------------------------------------------------------
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id":
+                self.ids.add(value)
+            elif name in ("href", "src"):
+                self.urls.append(value)
+            elif name == "srcset":
+                self.urls.extend(part.split()[0] for part in value.split(","))
+
+
+def test_site_is_self_contained_and_every_link_resolves(site):
+    pages = sorted(site.root.rglob("*.html"))
+    assert len(pages) == 2 + sum(1 + len(i.result.pages) + len(i.result.issue.articles) for i in site.issues.values())
+    ids = {}
+    links: list[tuple[Path, str]] = []
+    for file in pages:
+        parser = _Links()
+        parser.feed(file.read_text("utf-8"))
+        ids[file] = parser.ids
+        links.extend((file, u) for u in parser.urls)
+    for css in site.root.rglob("*.css"):
+        text = css.read_text("utf-8")
+        assert "url(" not in text and "@import" not in text and "@font-face" not in text, css
+    for file, url in links:
+        if url.startswith("data:"):
+            continue
+        parsed = urlparse(url)
+        assert not parsed.scheme and not parsed.netloc, f"{file}: {url} is not relative"
+        path, fragment = urldefrag(url)
+        target = (file.parent / unquote(path)).resolve() if path else file
+        assert target.is_file() and target.is_relative_to(site.root.resolve()), f"{file}: {url} is broken"
+        if fragment:
+            assert fragment in ids[target], f"{file}: {url}: no #{fragment}"
+
+
+def test_archive_is_regenerated_from_the_manifests(site, tmp_path):
+    """A site root assembled from issue folders of earlier runs gets an index of all of them, newest first."""
+    root = tmp_path / "site"
+    for date in ("2024-12-19", "2024-12-20"):
+        shutil.copytree(site.root / site.issues[date].url_path, root / site.issues[date].url_path)
+        folders = site.issues[date].layout.folders
+        index = write_archive(root, folders, "zh-CN")
+        listed = re.findall(r'data-date="([\d-]+)"', index.read_text("utf-8"))
+        assert listed == sorted(listed, reverse=True) and date in listed
+    assert [m["date"] for m in read_manifests(root)] == ["2024-12-20", "2024-12-19"]
+
+
+def test_a_failed_write_keeps_the_served_issue(site, tmp_path):
+    root = tmp_path / "site"
+    seed, multi = site.issues["2024-12-19"], site.issues["2024-12-20"]
+    shutil.copytree(site.root, root)
+    before = (root / multi.url_path / "page-01.html").read_bytes()
+    strings = Strings(multi.layout.folders, "zh-CN")
+    with pytest.raises(EpaperError, match="PDF has 1 pages but the issue has 4"):
+        write_site(root, multi.result.issue, multi.result.pages, seed.pdf, None, strings, layout=multi.layout)
+    assert (root / multi.url_path / "page-01.html").read_bytes() == before
+    assert not [p for p in (root / "2024-12").iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_serve_rebuilds_on_change_and_survives_a_failed_rebuild(tmp_path):
+    issue_dir = tmp_path / "paper" / "2024-12-19"
+    issue_dir.mkdir(parents=True)
+    (issue_dir / "issue.toml").write_text("date = 2024-12-19\n")
+    site_root = tmp_path / "site"
+    state = {"version": 0, "fail": False}
+
+    def rebuild():
+        if state["fail"]:
+            raise EpaperError("issue.toml:1: something is wrong")
+        state["version"] += 1
+        (site_root / "index.html").write_text(f"v{state['version']}")
+
+    def get() -> str:
+        with urllib.request.urlopen(server.url + "index.html", timeout=5) as response:
+            return response.read().decode()
+
+    def wait(condition) -> None:
+        deadline = time.monotonic() + 5
+        while not condition():
+            assert time.monotonic() < deadline, "the watcher did not react"
+            time.sleep(0.02)
+
+    def touch(text: str) -> None:
+        (issue_dir / "issue.toml").write_text(text)
+
+    log = io.StringIO()
+    server = SiteServer(issue_dir, site_root, rebuild, interval=0.05, out=log)
+    with server.start():
+        assert server.url.startswith("http://127.0.0.1:")
+        assert get() == "v1"
+        touch("date = 2024-12-19\nnumber = 1\n")
+        wait(lambda: server.builds == 2)
+        assert get() == "v2"
+        state["fail"] = True
+        touch("date = 2024-12-19\nnumber = 2\n")
+        wait(lambda: server.failures == 1)
+        assert get() == "v2"
+        assert "rebuild failed" in log.getvalue() and "something is wrong" in log.getvalue()
+        state["fail"] = False
+        (issue_dir / "articles").mkdir()
+        (issue_dir / "articles" / "new.md").write_text("+++\ntitle = 'x'\n+++\n")
+        wait(lambda: server.builds == 4)
+        assert get() == "v3"
