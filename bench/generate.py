@@ -44,7 +44,7 @@ import random
 import re
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 try:
@@ -57,7 +57,7 @@ from PIL import Image, ImageDraw
 
 from epaper.build import FONTS, LAYOUTS
 from epaper.fonts import load_palette
-from epaper.layout.autoplace import STRIP_WIDTHS, free_band, rank_for
+from epaper.layout.autoplace import STRIP_WIDTHS, Shape, free_band, photo_spans, rank_for
 from epaper.layout.compose import CompositionSettings
 from epaper.layout.grid import Layout, Rect, Slot, load_layout
 from epaper.layout.place import Composer, Module, PageLayout, headline_boxes, layout_module, layout_page
@@ -362,13 +362,6 @@ def placeholder_png(path: Path, spec: PhotoSpec, rng: random.Random) -> None:
 # Measuring
 
 
-@dataclass(frozen=True)
-class Shape:
-    span: int
-    rank: int
-    photo_span: int
-
-
 class Engine:
     """The layout, palette, strings and one Composer, shared by every measurement of a generator run."""
 
@@ -377,10 +370,10 @@ class Engine:
         self.layout: Layout = load_layout(LAYOUTS, paper.layout)
         self.palette = load_palette(FONTS, traditional=paper.is_traditional)
         self.strings = Strings(self.layout.folders, paper.language)
-        comp = paper.composition
-        settings = CompositionSettings(kinsoku=comp.kinsoku, han_latin_space=comp.han_latin_space,
-                                       compress_punctuation=comp.compress_punctuation,
-                                       hanging_punctuation=comp.hanging_punctuation)
+        # the paper's composition settings, as epaper.layout.place.layout_issue passes them to its Composer
+        known = {f.name for f in fields(CompositionSettings)}
+        settings = CompositionSettings(**{f.name: getattr(paper.composition, f.name)
+                                          for f in fields(paper.composition) if f.name in known})
         self.composer = Composer(self.palette, settings, self.layout.body_size)
 
     def module(self, story: Story, shape: Shape, root: Path) -> Module:
@@ -398,28 +391,18 @@ class Engine:
         rect = Rect(0, 0, self.layout.span_width(shape.span), 0)
         return headline_boxes(story.article(Path("/")), rect, shape.rank, self.layout, self.composer)[1]
 
-    def photo_block(self, story: Story, pspan: int) -> int:
-        """Lines a photo with its caption takes in its columns (with the line below the caption)."""
+    def photo_block(self, story: Story, shape: Shape) -> int:
+        """Lines the photo and its caption take in their columns, with the empty line below the caption."""
         if not story.photo:
             return 0
-        lay = self.layout
-        w, h = ASPECTS[story.photo.aspect]
-        rows = max(1, round(lay.span_width(pspan) * (h / w) / lay.pitch))
-        if story.kind == "article":
-            caption = story.photo.caption
-        else:
-            caption = "".join("".join(ss) for _, ss in story.blocks) or story.photo.caption
-        credit = self.strings.photo_credit(story.photo.credit)
-        text = f"{caption}{self.strings['byline_join']}{credit}" if caption and credit else caption or credit
-        caps = len(self.composer.lines(text, lay.span_width(pspan), lay.body_size, "kai", indent=0.0)) if text else 0
+        m = self.module(story, shape, Path("/"))
+        rows = round(m.photos[0].rect.h / self.layout.pitch)
+        caps = sum(len(b.lines) for b in m.boxes if b.kind == "caption")
         return rows + caps + 1
 
-
-def photo_span_options(aspect: str, span: int) -> list[int]:
-    """The photo widths epaper.layout.autoplace.photo_spans tries for a module `span` columns wide."""
-    w, h = ASPECTS[aspect]
-    narrowest = 1 if h / w > 1.2 else 2
-    return sorted({o for o in (span, span - 1, (span + 1) // 2, narrowest) if narrowest <= o <= span})
+    def photo_spans(self, story: Story, span: int) -> list[int]:
+        """The photo widths the automatic placement tries for this story in a module `span` columns wide."""
+        return photo_spans(story.article(Path("/")), span)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -486,8 +469,6 @@ class PageGenerator:
 
     def natural_for(self, item: Item, chars: float) -> int:
         """Estimated natural module height (with the spacing line) for `chars` of body copy."""
-        if item.story.kind == "photo-news":
-            return item.head + item.block - 1 + 1
         lines = math.ceil(chars / CHARS_PER_LINE)
         tops = self.tops(item)
         h = max(tops) if item.story.photo else item.head
@@ -621,11 +602,10 @@ class PageGenerator:
         options: dict[int, list[tuple[int, int]]] = {}
         for i in carriers:
             it = items[i]
-            spans = [it.shape.span] if it.story.kind == "photo-news" else photo_span_options(it.story.photo.aspect,
-                                                                                               it.shape.span)
+            spans = eng.photo_spans(it.story, it.shape.span)
             if i == 0 and len(spans) > 1:
                 spans = [s for s in spans if s < it.shape.span] or spans  # a lead photo across 8 columns is huge
-            options[i] = [(ps, eng.photo_block(it.story, ps)) for ps in spans]
+            options[i] = [(ps, eng.photo_block(it.story, Shape(it.shape.span, it.shape.rank, ps))) for ps in spans]
         fixed = sum((it.head + 1) * it.shape.span for it in items.values())
         budget = lay.columns * height - fixed - target_chars / CHARS_PER_LINE
         best, best_cost = None, math.inf
@@ -646,8 +626,8 @@ class PageGenerator:
         return True
 
     def bounds(self, item: Item) -> None:
-        if item.story.kind == "photo-news":
-            item.lo = item.hi = item.head + item.block  # caption under the photo, then the spacing line
+        if item.story.kind == "photo-news":  # its height is the photo's and the caption's
+            item.lo = item.hi = self.engine.module(item.story, item.shape, self.root).lines
             return
         lo_c, hi_c = self.length_range
         item.lo = self.natural_for(item, lo_c + 30)

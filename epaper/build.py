@@ -79,7 +79,8 @@ def layout_record(issue: Issue, layout: Layout, pages: list[PageLayout]) -> dict
     """layout.json: per page and module the rectangle in mm, lines used and available, fill ratio."""
     out_pages = []
     for p in pages:
-        modules = [{"article": m.article.id, "slot": m.slot.name, "kind": m.article.kind,
+        modules = [{"article": m.article.id, "id": m.dom_id, "part": m.fragment.part if m.fragment else 1,
+                    "slot": m.slot.name, "kind": m.article.kind,
                     "title": m.article.title, "rect_mm": m.rect.mm(),
                     "grid": {"col": m.col, "span": m.span, "line": m.line, "lines": m.lines},
                     "lines_used": m.lines_used, "lines_available": m.lines_available, "fill": round(m.fill, 4)}

@@ -131,6 +131,7 @@ class Issue:
     volume_number: int = 0  # 当年期号 / 第N号, optional
     lunar: str = ""  # 农历 date as printed, e.g. 甲辰年十一月十九
     weather: str = ""
+    jumps: bool = False  # a story too long for its page may continue on the next (转版)
 
     @property
     def weekday_zh(self) -> str:

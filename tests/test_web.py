@@ -350,8 +350,18 @@ class _Links(HTMLParser):
         super().__init__()
         self.urls: list[str] = []
         self.ids: set[str] = set()
+        self.lang = ""
+        self.no_alt = 0
+        self.viewport = False
 
     def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang") or ""
+        elif tag == "img" and "alt" not in a:
+            self.no_alt += 1
+        elif tag == "meta" and a.get("name") == "viewport":
+            self.viewport = True
         for name, value in attrs:
             if value is None:
                 continue
@@ -365,13 +375,14 @@ class _Links(HTMLParser):
 
 def test_site_is_self_contained_and_every_link_resolves(site):
     pages = sorted(site.root.rglob("*.html"))
-    assert len(pages) == 2 + sum(1 + len(i.result.pages) + len(i.result.issue.articles) for i in site.issues.values())
+    assert len(pages) == 1 + sum(1 + len(i.result.pages) + len(i.result.issue.articles) for i in site.issues.values())
     ids = {}
     links: list[tuple[Path, str]] = []
     for file in pages:
         parser = _Links()
         parser.feed(file.read_text("utf-8"))
         ids[file] = parser.ids
+        assert parser.lang == "zh-CN" and parser.viewport and not parser.no_alt, file
         links.extend((file, u) for u in parser.urls)
     for css in site.root.rglob("*.css"):
         text = css.read_text("utf-8")
@@ -386,6 +397,25 @@ def test_site_is_self_contained_and_every_link_resolves(site):
         assert target.is_file() and target.is_relative_to(site.root.resolve()), f"{file}: {url} is broken"
         if fragment:
             assert fragment in ids[target], f"{file}: {url}: no #{fragment}"
+
+
+def test_bleed_and_crop_marks_are_cut_off(site, tmp_path):
+    """A PDF built with --marks is rasterised at its trim box, so the areas stay on the articles."""
+    from epaper.render.web_images import rasterise
+
+    seed = site.issues["2024-12-19"]
+    result = build(SEED_ISSUE, BuildOptions(out=tmp_path, formats=("pdf",), marks=True))
+    pdf = next(p for p in result.outputs if p.suffix == ".pdf")
+    marked, = rasterise(pdf, tmp_path / "img", ["marked"])
+    plain, = rasterise(seed.pdf, tmp_path / "img", ["plain"])
+    assert abs(marked.trim_w - seed.layout.width) < 0.5 and abs(marked.trim_h - seed.layout.height) < 0.5
+    sizes = lambda im: [(r.width, r.height) for r in (im.screen, im.hidpi, im.thumb)]  # noqa: E731
+    assert sizes(marked) == sizes(plain)
+    from PIL import Image, ImageChops
+
+    with Image.open(tmp_path / "img" / "marked.webp") as a, Image.open(tmp_path / "img" / "plain.webp") as b:
+        diff = ImageChops.difference(a.convert("L"), b.convert("L"))
+        assert sum(diff.histogram()[32:]) < 0.001 * a.width * a.height  # the same picture, not shifted
 
 
 def test_archive_is_regenerated_from_the_manifests(site, tmp_path):

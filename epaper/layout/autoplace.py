@@ -19,7 +19,7 @@ from ..errors import Finding
 from ..model import Article, Issue, Page
 from ..strings import Strings
 from .grid import Layout, Slot, Template
-from .place import Composer, Module, PageLayout, layout_module
+from .place import CONTINUED, Composer, Fragment, Module, PageLayout, layout_module
 
 MAX_LEADING = 1.10  # body pitch may grow by at most 10 % to close a strip
 MAX_AIR = 2  # extra lines of air around a headline
@@ -88,22 +88,28 @@ def rank_for(index: int, span: int) -> int:
 class Measurer:
     """Natural heights (in lines, with the spacing line) and how many extra lines a module can absorb."""
 
-    def __init__(self, issue: Issue, layout: Layout, composer: Composer, strings: Strings):
+    def __init__(self, issue: Issue, layout: Layout, composer: Composer, strings: Strings,
+                 fragments: dict[str, Fragment] | None = None):
         self.issue, self.layout, self.composer, self.strings = issue, layout, composer, strings
+        self.fragments = fragments or {}  # item id → the part of its article set here (转版)
         self.natural = lru_cache(maxsize=None)(self._natural)
         self.closable = lru_cache(maxsize=None)(self._closable)
 
-    def module(self, art_id: str, shape: Shape, line: int = 0, col: int = 0, target: int | None = None) -> Module:
-        slot = Slot(name=art_id, col=col, span=shape.span, rank=shape.rank, photo_span=shape.photo_span)
-        return layout_module(self.issue.articles[art_id], slot, line, self.layout, self.composer, self.strings,
-                             target=target, max_leading=MAX_LEADING, max_air=MAX_AIR)
+    def article(self, item: str) -> Article:
+        return self.issue.articles[item.removesuffix(CONTINUED)]
+
+    def module(self, item: str, shape: Shape, line: int = 0, col: int = 0, target: int | None = None) -> Module:
+        slot = Slot(name=item, col=col, span=shape.span, rank=shape.rank, photo_span=shape.photo_span)
+        return layout_module(self.article(item), slot, line, self.layout, self.composer, self.strings,
+                             target=target, max_leading=MAX_LEADING, max_air=MAX_AIR,
+                             fragment=self.fragments.get(item))
 
     def _natural(self, art_id: str, shape: Shape) -> int:
         return self.module(art_id, shape).lines
 
     def _closable(self, art_id: str, shape: Shape) -> int:
         """Extra lines this module can take: air around the headline, then leading over its body rows."""
-        article = self.issue.articles[art_id]
+        article = self.article(art_id)
         air = MAX_AIR if (article.title or article.kicker or article.subtitle) else 0
         if article.kind != "article":
             return air
@@ -112,11 +118,16 @@ class Measurer:
 
 
 def auto_layout_page(issue: Issue, page: Page, template: Template, layout: Layout, composer: Composer,
-                     strings: Strings, result: PageLayout) -> None:
-    """Fill `result` with modules tiling the free area; overset and underset become findings."""
+                     strings: Strings, result: PageLayout, *, items: list[str] | None = None,
+                     fragments: dict[str, Fragment] | None = None) -> None:
+    """Fill `result` with modules tiling the free area; overset and underset become findings.
+
+    `items` are the page's articles in order of importance plus continuations from earlier pages (ids ending
+    in CONTINUED); `fragments` says which part of an article each continued item sets.
+    """
     top, floor = free_band(template, layout)
-    measure = Measurer(issue, layout, composer, strings)
-    arts = list(page.articles)
+    measure = Measurer(issue, layout, composer, strings, fragments)
+    arts = list(items if items is not None else page.articles)
     best = search(arts, measure, layout.columns, top, floor)
     where = f"page {page.number}"
     if best is None:
@@ -140,8 +151,8 @@ def auto_layout_page(issue: Issue, page: Page, template: Template, layout: Layou
             strip = Strip(strip.col, strip.span, strip.top + grown, strip.bottom)
         result.modules.extend(fill_strip(strip, stack, measure))
     # Document order is the page plan's order of importance: bookmarks, reading order and tagged PDF follow it.
-    order = {a: i for i, a in enumerate(page.articles)}
-    result.modules.sort(key=lambda m: order[m.article.id])
+    order = {a: i for i, a in enumerate(arts)}
+    result.modules.sort(key=lambda m: order[m.dom_id])
     report(result, layout, top, floor, where)
 
 
@@ -233,7 +244,7 @@ def search(arts: list[str], measure: Measurer, columns: int, top: int, floor: in
     best: Arrangement | None = None
     height = floor - top
     lead_id, rest = arts[0], arts[1:]
-    lead_article = measure.issue.articles[lead_id]
+    lead_article = measure.article(lead_id)
     lead_spans = [s for s in (columns, columns - 2, columns - 3) if s >= columns // 2]
     if not rest:
         lead_spans = [columns]
@@ -308,7 +319,7 @@ def assign(lead_id: str, rest: list[str], strips: list[Strip], measure: Measurer
             return
         seen.add(key)
         art_id = rest[i]
-        article = measure.issue.articles[art_id]
+        article = measure.article(art_id)
         for j, strip in enumerate(strips):
             if i == 0 and strip.top != strips[0].top and len(strips) > 1 and strip.span < max(s.span for s in strips):
                 pass  # allowed, scored down in score()

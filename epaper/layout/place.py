@@ -31,6 +31,7 @@ class SetLine:
     role: str
     lead_chars: int = 0
     lead_role: str = ""
+    href: str = ""  # a jump line (转版) links to the other part of its article
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,23 @@ class PhotoBox:
     photo: Photo
 
 
+@dataclass(frozen=True)
+class Fragment:
+    """One part of an article continued on another page (转版): body lines [start, end) and its jump line."""
+
+    start: int = 0
+    end: int | None = None
+    jump_to: int = 0  # part 1: the page it continues on, for （下转第X版）
+    jump_from: int = 0  # part 2: the page it comes from, for （上接第X版）
+
+    @property
+    def part(self) -> int:
+        return 2 if self.jump_from else 1
+
+
+CONTINUED = "~cont"  # suffix of a continuation's id (article ids are [a-z0-9-], so it cannot clash)
+
+
 @dataclass
 class Module:
     """One article's block on the page: its grid position (col, span, line, lines) and everything drawn in it."""
@@ -68,6 +86,12 @@ class Module:
     lines_used: int = 0  # column-lines holding text, headline, photo or caption
     lines_available: int = 0  # column-lines of the module (less its spacing line)
     overset: int = 0  # body lines that did not fit (the caller reports them)
+    fragment: Fragment | None = None
+
+    @property
+    def dom_id(self) -> str:
+        """The module's id in the print HTML, layout.json and the web site: the article's, or the continuation's."""
+        return self.article.id + (CONTINUED if self.fragment and self.fragment.part == 2 else "")
 
     @property
     def fill(self) -> float:
@@ -134,21 +158,78 @@ def layout_issue(issue: Issue, layout: Layout, palette: Palette, strings: String
                                    half_width_line_end=comp.half_width_line_end,
                                    hanging_punctuation=comp.hanging_punctuation)
     composer = Composer(palette, settings, layout.body_size)
-    pages = [layout_page(issue, page, layout, composer, strings) for page in issue.pages]
+    pages: list[PageLayout] = []
+    carried: dict[int, list[tuple[str, Fragment]]] = {}  # page number → continuations set there
+    for index, page in enumerate(issue.pages):
+        extra = carried.get(page.number, [])
+        result = layout_page(issue, page, layout, composer, strings, extra=extra)
+        later = issue.pages[index + 1] if index + 1 < len(issue.pages) else None
+        if issue.jumps and later and any(f.code == "E302" for f in result.findings):
+            jumped = jump(issue, page, later, layout, composer, strings, extra)
+            if jumped is not None:
+                result, continuation = jumped
+                carried.setdefault(later.number, []).append(continuation)
+        pages.append(result)
     errors = [f for p in pages for f in p.findings if f.severity == "error"]
     if errors:
         raise LayoutError(errors)
     return pages
 
 
-def layout_page(issue: Issue, page: Page, layout: Layout, composer: Composer, strings: Strings) -> PageLayout:
+def jump(issue: Issue, page: Page, later: Page, layout: Layout, composer: Composer, strings: Strings,
+         extra: list[tuple[str, Fragment]]) -> tuple[PageLayout, tuple[str, Fragment]] | None:
+    """Continue the page's longest story on the next page (转版): keep as many of its lines here as fit.
+
+    Returns the page laid out with part 1 and the continuation to set on `later`, or None when even a
+    short part 1 does not fit (the overset stands).
+    """
+    width = layout.column_width
+    stories = [a for a in page.articles if issue.articles[a].kind == "article"]
+    if not stories:
+        return None
+    art_id = max(stories, key=lambda a: len(body_lines(issue.articles[a], width, composer, strings)))
+    total = len(body_lines(issue.articles[art_id], width, composer, strings))
+
+    def attempt(keep: int) -> PageLayout:
+        part1 = {art_id: Fragment(0, keep, jump_to=later.number)}
+        return layout_page(issue, page, layout, composer, strings, extra=extra, fragments=part1)
+
+    lo, hi, best = 8, total - 1, None  # part 1 keeps at least eight lines: a story needs a start
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        result = attempt(mid)
+        if any(f.code == "E302" for f in result.findings):
+            hi = mid - 1
+        else:
+            best, lo = (mid, result), mid + 1
+    if best is None:
+        return None
+    keep, result = best
+    result.findings.append(Finding("I307", "info", f"continued on page {later.number} after {keep} of {total} lines",
+                                   where=f"page {page.number}, article '{art_id}'"))
+    return result, (art_id + CONTINUED, Fragment(keep, None, jump_from=page.number))
+
+
+def layout_page(issue: Issue, page: Page, layout: Layout, composer: Composer, strings: Strings, *,
+                extra: list[tuple[str, Fragment]] = (), fragments: dict[str, Fragment] | None = None) -> PageLayout:
+    """One page: automatic when its template has no slots, else the page plan's articles fill the slots.
+
+    `extra` are continuations from earlier pages, set after the page's own articles; `fragments` the part of
+    an article this page keeps when it jumps.
+    """
     template = layout.template(page.template, f"{issue.root / 'issue.toml'} page {page.number}")
     zones = {z.name: layout.rect(z.col, z.span, z.line or 0, z.lines or 1) for z in template.zones}
     zone_cells = sum((z.lines or 0) * z.span for z in template.zones)
     result = PageLayout(page, template, [], zones, free_cells=layout.columns * layout.lines - zone_cells)
     if not template.slots:
         from .autoplace import auto_layout_page  # a template without slots is placed automatically
-        auto_layout_page(issue, page, template, layout, composer, strings, result)
+        auto_layout_page(issue, page, template, layout, composer, strings, result,
+                         items=[*page.articles, *(item for item, _ in extra)],
+                         fragments={**(fragments or {}), **dict(extra)})
+        return result
+    if extra or fragments:
+        result.findings.append(Finding("E308", "error", "a story cannot jump to or from a page with pinned slots",
+                                       where=f"page {page.number}", hint="use a template without slots"))
         return result
     if len(page.articles) > len(template.slots):
         result.findings.append(Finding(
@@ -244,7 +325,8 @@ def balanced_lines(composer: Composer, text: str, width: float, size: float, rol
 
 
 def layout_module(article: Article, slot: Slot, line: int, layout: Layout, composer: Composer, strings: Strings,
-                  *, target: int | None = None, max_leading: float = 1.0, max_air: int = 0) -> Module:
+                  *, target: int | None = None, max_leading: float = 1.0, max_air: int = 0,
+                  fragment: Fragment | None = None) -> Module:
     """Headline on top, the photo at the module's right with its caption, body columns filled left to right.
 
     Height: the slot's `lines` if set; else `target` if given, the extra lines going first to air around the
@@ -252,14 +334,19 @@ def layout_module(article: Article, slot: Slot, line: int, layout: Layout, compo
     needs. Columns are balanced: all full but the last. The module's last line stays empty: the white space
     (and rule) between it and the next module.
     """
-    module = Module(article, slot, slot.rank, slot.col, slot.span, line)
+    module = Module(article, slot, slot.rank, slot.col, slot.span, line, fragment=fragment)
     size, pitch = layout.body_size, layout.pitch
     x0, y0 = layout.col_x(slot.col), layout.line_y(line)
     head_rect = Rect(x0, y0, layout.span_width(slot.span), 0)
-    boxes, head_lines = headline_boxes(article, head_rect, slot.rank, layout, composer)
+    shown = article
+    if fragment and fragment.part == 2:  # a continuation repeats the title alone; the photo stays with part 1
+        shown = replace(article, kicker="", subtitle="", photos=())
+    boxes, head_lines = headline_boxes(shown, head_rect, slot.rank, layout, composer)
     body = body_lines(article, layout.column_width, composer, strings) if article.kind == "article" else []
+    if fragment:
+        body = jump_lines(article, body, fragment, layout, composer, strings)
     photo_plan = []
-    for photo in article.photos[:1]:
+    for photo in shown.photos[:1]:
         pspan = slot.span if article.kind == "photo-news" else min(slot.photo_span or slot.span, slot.span)
         width = layout.span_width(pspan)
         caption = photo.caption if article.kind == "article" else " ".join(article.paragraphs)
@@ -328,6 +415,21 @@ def layout_module(article: Article, slot: Slot, line: int, layout: Layout, compo
     module.lines_used = head_lines * slot.span + photo_cells + round(used_pt / pitch) + module.overset
     module.lines_available = height * slot.span
     return module
+
+
+def jump_lines(article: Article, body: list[SetLine], fragment: Fragment, layout: Layout, composer: Composer,
+               strings: Strings) -> list[SetLine]:
+    """A part's share of the body with its jump line: （下转第X版） after part 1, （上接第X版） before part 2."""
+    width, size = layout.column_width, layout.body_size
+    part = body[fragment.start:fragment.end]
+    if fragment.jump_to:
+        text, href = strings.fmt("jump_to", page=fragment.jump_to), f"#{article.id}{CONTINUED}"
+    else:
+        text, href = strings.fmt("jump_from", page=fragment.jump_from), f"#{article.id}"
+    lines = composer.lines(text, width, size, LEAD_ROLE, indent=0.0, align="start")
+    # jump lines sit at the column's end edge, as Chinese papers set them
+    jump = [SetLine(replace(ln, indent=max(0.0, width - ln.natural)), LEAD_ROLE, href=href) for ln in lines]
+    return part + jump if fragment.jump_to else jump + part
 
 
 def body_lines(article: Article, width: float, composer: Composer, strings: Strings) -> list[SetLine]:

@@ -55,8 +55,9 @@ def _piece(piece: Piece, first: bool, cls: str = "") -> str:
     return f'<span{attr} style="{";".join(style)}">{text}</span>'
 
 
-def line_to_html(line: Line, *, cls: str = "", lead: int = 0, lead_class: str = "") -> Markup:
-    """One line as a block; `cls` on the line, `lead_class` on the pieces of its first `lead` characters."""
+def line_to_html(line: Line, *, cls: str = "", lead: int = 0, lead_class: str = "", href: str = "") -> Markup:
+    """One line as a block; `cls` on the line, `lead_class` on the pieces of its first `lead` characters;
+    with `href` the line's text is a link (a jump line to the other part of its story)."""
     style = "display:block;white-space:pre"
     if line.indent >= 5e-5:
         style += f";padding-left:{_pt(line.indent)}"
@@ -68,7 +69,10 @@ def line_to_html(line: Line, *, cls: str = "", lead: int = 0, lead_class: str = 
         parts.append(_piece(piece, k == 0, lead_class if seen < lead else ""))
         seen += len(piece.text)
     classes = f"ep-l {cls}" if cls else "ep-l"
-    return Markup(f'<span class="{classes}" style="{style}">{"".join(parts)}</span>')
+    inner = "".join(parts)
+    if href:
+        inner = f'<a href="{escape(href)}">{inner}</a>'
+    return Markup(f'<span class="{classes}" style="{style}">{inner}</span>')
 
 
 def lines_to_html(lines: Iterable[Line], *, size: float) -> Markup:

@@ -58,7 +58,7 @@ def render_html(issue: Issue, pages: list[PageLayout], layout: Layout, palette: 
 
     def line_html(sl: SetLine) -> Markup:
         return line_to_html(sl.line, cls=palette[sl.role].css_class, lead=sl.lead_chars,
-                            lead_class=palette[sl.lead_role].css_class if sl.lead_chars else "")
+                            lead_class=palette[sl.lead_role].css_class if sl.lead_chars else "", href=sl.href)
 
     def rule_below(m: Module) -> str:
         y = m.rect.h - layout.pitch / 2  # the middle of the slot's empty last line
@@ -118,7 +118,7 @@ def check_geometry(rendered: Rendered, pages: list[PageLayout], tolerance: float
     px_per_pt = 96 / 72  # WeasyPrint's anchors are in CSS px
     for page_layout, page in zip(pages, rendered.document.pages):
         for m in page_layout.modules:
-            anchor = page.anchors.get(m.article.id)
+            anchor = page.anchors.get(m.dom_id)
             if anchor is None:
                 findings.append(Finding("E310", "error", "module not found in the rendered page",
                                         where=f"page {page_layout.page.number}, article '{m.article.id}'"))

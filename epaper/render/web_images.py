@@ -72,14 +72,14 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
             raise EpaperError(f"the PDF has {len(doc)} pages but the issue has {len(stems)}")
         for index, stem in enumerate(stems):
             page = doc[index]
-            cl, cb, cr, ct = page.get_cropbox()
+            # Show the trim box only: with --marks the page also holds bleed and crop marks. Setting the crop box
+            # (in memory) rather than cropping the bitmap keeps the pixel size the same as without marks.
             tl, tb, tr, tt = page.get_trimbox()
-            crop = (max(0.0, tl - cl), max(0.0, tb - cb), max(0.0, cr - tr), max(0.0, ct - tt))
+            page.set_cropbox(tl, tb, tr, tt)
             trim_w, trim_h = tr - tl, tt - tb
             images = []
             for w in (width, 2 * width):
-                bitmap = page.render(scale=w / trim_w, crop=crop)
-                images.append(bitmap.to_pil().convert("RGB"))
+                images.append(page.render(scale=w / trim_w).to_pil().convert("RGB"))
             screen, hidpi = images
             th = max(1, round(thumb_width * screen.height / screen.width))
             thumb = hidpi.resize((thumb_width, th), Image.Resampling.LANCZOS)

@@ -41,6 +41,7 @@ ISSUE_FIELDS = {
     "edition": Field("str"),
     "lunar": Field("str", what="农历 date as printed, e.g. 甲辰年十一月十九"),
     "weather": Field("str"),
+    "jumps": Field("bool", what="let a story too long for its page continue on the next page (转版)"),
     "pages": Field("list[table]", True, "the page plan, one [[pages]] table per 版"),
 }
 PAGE_FIELDS = {
@@ -141,7 +142,7 @@ def load_issue(issue_dir: Path | str) -> Issue:
         articles[art_id] = load_article(file, root)
     return Issue(paper=paper, date=data["date"], number=data["number"], pages=tuple(pages), articles=articles,
                  root=root, edition=data.get("edition", ""), volume_number=data.get("volume_number", 0),
-                 lunar=data.get("lunar", ""), weather=data.get("weather", ""))
+                 lunar=data.get("lunar", ""), weather=data.get("weather", ""), jumps=data.get("jumps", False))
 
 
 def unplaced_articles(issue: Issue) -> list[Path]:

@@ -1,0 +1,164 @@
+"""Automatic placement and copyfit on the samples, and jumps (转版): geometry read back from the PDF."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+
+from epaper.build import BuildOptions, build
+from epaper.errors import LayoutError
+
+from .conftest import MULTI_ISSUE, SAMPLES, SEED_ISSUE
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory):
+    return build(MULTI_ISSUE, BuildOptions(out=tmp_path_factory.mktemp("multi"), formats=("pdf",)))
+
+
+def overlaps(a, b) -> bool:
+    return a.col < b.col + b.span and b.col < a.col + a.span and a.line < b.line + b.lines and b.line < a.line + a.lines
+
+
+def test_modules_tile_the_free_area_without_gaps_or_overlaps(multi):
+    for page in multi.pages:
+        cells = sum(m.span * m.lines for m in page.modules)
+        assert cells == page.free_cells, (page.page.number, cells, page.free_cells)
+        for i, a in enumerate(page.modules):
+            assert 0 <= a.col and a.col + a.span <= 8 and a.line + a.lines <= 106
+            for b in page.modules[i + 1:]:
+                assert not overlaps(a, b), (a.article.id, b.article.id)
+
+
+def test_every_page_is_filled_and_no_story_overset(multi):
+    fills = [p.area_fill * p.text_fill for p in multi.pages]
+    assert min(fills) >= 0.97, fills
+    assert all(m.overset == 0 for p in multi.pages for m in p.modules)
+
+
+def test_lead_on_top_with_the_largest_headline(multi):
+    for page in multi.pages:
+        lead = page.modules[0]
+        assert lead.article.id == page.page.articles[0]
+        top = min(m.line for m in page.modules)
+        assert lead.line == top and lead.rank == 1
+        title_size = {m.article.id: max((b.size for b in m.boxes if b.kind == "title"), default=0) for m in page.modules}
+        assert title_size[lead.article.id] == max(title_size.values())
+
+
+def test_photos_keep_their_aspect_and_span_whole_columns(multi):
+    for page in multi.pages:
+        for m in page.modules:
+            for ph in m.photos:
+                assert any(abs(ph.rect.w - (n * 117 + (n - 1) * 13.5)) < 0.01 for n in range(1, 9))
+                # height is snapped to the line grid: the aspect differs by less than half a line
+                assert abs(ph.rect.h - ph.rect.w * ph.photo.aspect) <= 13 / 2 + 0.01
+                caption = [b for b in m.boxes if b.kind == "caption"]
+                assert caption and caption[0].rect.y >= ph.rect.y + ph.rect.h
+
+
+def test_layout_json_records_every_module(multi, tmp_path):
+    record = json.loads(next(p for p in multi.outputs if p.name.endswith(".layout.json")).read_text("utf-8"))
+    assert [len(p["modules"]) for p in record["pages"]] == [len(p.articles) for p in multi.issue.pages]
+    for page in record["pages"]:
+        assert page["area_fill"] == 1.0 and page["text_fill"] >= 0.97
+        for m in page["modules"]:
+            assert set(m["rect_mm"]) == {"x", "y", "w", "h"} and m["lines_used"] <= m["lines_available"]
+
+
+def jumping_issue(tmp_path: Path) -> Path:
+    """The 4-page sample with one story moved from page 3 to page 2, so page 2 overflows."""
+    root = tmp_path / "wujin-daily"
+    shutil.copytree(SAMPLES, root)
+    issue = root / "2024-12-20" / "issue.toml"
+    text = issue.read_text("utf-8")
+    text = text.replace('"huamu-dongguan", "chongdianzhuang"]', '"huamu-dongguan", "chongdianzhuang", "mengxiang-xiaowu"]')
+    text = text.replace('"fudaozhan-hanjia", "mengxiang-xiaowu", "kangfu-zhandian"', '"fudaozhan-hanjia", "kangfu-zhandian"')
+    issue.write_text(text, "utf-8")
+    return issue.parent
+
+
+def test_overflow_without_jumps_names_page_article_and_lines(tmp_path):
+    with pytest.raises(LayoutError) as info:
+        build(jumping_issue(tmp_path), BuildOptions(out=tmp_path / "out", formats=("pdf",)))
+    assert re.search(r"page 2, article '[a-z-]+': overset by \d+ lines", str(info.value))
+
+
+@pytest.fixture(scope="module")
+def jumped(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("jump")
+    folder = jumping_issue(tmp)
+    issue_toml = folder / "issue.toml"
+    issue_toml.write_text(issue_toml.read_text("utf-8").replace("number = 14322", "number = 14322\njumps = true"), "utf-8")
+    return build(folder, BuildOptions(out=tmp / "out"))
+
+
+def test_jump_lines_and_continuation(jumped):
+    notes = [f for f in jumped.findings if f.code == "I307"]
+    assert len(notes) == 1 and notes[0].where.startswith("page 2, article ")
+    art_id = re.search(r"article '([a-z-]+)'", notes[0].where).group(1)
+    article = jumped.issue.articles[art_id]
+    parts = {(p.page.number, m.fragment.part) for p in jumped.pages for m in p.modules
+             if m.article.id == art_id and m.fragment}
+    assert parts == {(2, 1), (3, 2)}
+    pdf = next(p for p in jumped.outputs if p.suffix == ".pdf")
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        text = [re.sub(r"\s+", "", doc[i].get_textpage().get_text_range()) for i in range(len(doc))]
+    finally:
+        doc.close()
+    assert "（下转第3版）" in text[1] and "（上接第2版）" in text[2]
+    assert re.sub(r"\s+", "", article.title) in text[2]
+    # every paragraph is whole once the two parts are read one after the other
+    whole = text[1] + text[2]
+    for paragraph in article.paragraphs:
+        squeezed = re.sub(r"\s+", "", paragraph)
+        assert squeezed in whole or _split_across(squeezed, text[1], text[2]), paragraph[:20]
+
+
+def _split_across(paragraph: str, page_a: str, page_b: str) -> bool:
+    for cut in range(1, len(paragraph)):
+        if paragraph[:cut] in page_a and paragraph[cut:] in page_b:
+            return True
+    return False
+
+
+def test_jump_lines_link_the_two_parts(jumped):
+    pdf = next(p for p in jumped.outputs if p.suffix == ".pdf")
+    with pikepdf.open(pdf) as doc:
+        page_of = {page.objgen: n for n, page in enumerate(doc.pages, 1)}
+        named = pikepdf.NameTree(doc.Root.Names.Dests)
+        targets: dict[int, set[int]] = {}
+        for n, page in enumerate(doc.pages, 1):
+            for annot in page.get("/Annots", []):
+                dest = annot.get("/Dest")
+                if isinstance(dest, pikepdf.String):  # WeasyPrint writes named destinations
+                    dest = named[str(dest)]
+                if isinstance(dest, pikepdf.Array):
+                    targets.setdefault(n, set()).add(page_of[dest[0].objgen])
+        assert 3 in targets.get(2, set()) and 2 in targets.get(3, set()), targets
+
+
+def test_epub_keeps_the_jumped_article_whole(jumped):
+    epub = next(p for p in jumped.outputs if p.suffix == ".epub")
+    art_id = re.search(r"article '([a-z-]+)'", next(f for f in jumped.findings if f.code == "I307").where).group(1)
+    article = jumped.issue.articles[art_id]
+    with zipfile.ZipFile(epub) as z:
+        docs = [z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xhtml")]
+    holder = [d for d in docs if article.paragraphs[0][:20] in d]
+    assert len(holder) == 1
+    assert all(p[:20] in holder[0] and p[-10:] in holder[0] for p in article.paragraphs)
+    assert "下转" not in holder[0] and "上接" not in holder[0]
+
+
+def test_seed_page_with_ad_zone(tmp_path):
+    result = build(SEED_ISSUE, BuildOptions(out=tmp_path, formats=("pdf",)))
+    page = result.pages[0]
+    assert "ad" in page.zones and page.area_fill == 1.0 and page.text_fill >= 0.97
