@@ -106,6 +106,14 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """An editor's constraint on automatic placement: the module's width and/or where it goes."""
+
+    columns: int = 0  # 0: free
+    zone: Literal["", "side", "below"] = ""  # side: the strip beside the lead; below: under the lead
+
+
+@dataclass(frozen=True)
 class Page:
     """One 版 of the issue: its 版次, 版名, editors, template and articles in order of importance."""
 
@@ -115,6 +123,7 @@ class Page:
     template: str
     articles: tuple[str, ...]
     designer: str = ""
+    pins: dict[str, Pin] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

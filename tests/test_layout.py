@@ -162,3 +162,39 @@ def test_seed_page_with_ad_zone(tmp_path):
     result = build(SEED_ISSUE, BuildOptions(out=tmp_path, formats=("pdf",)))
     page = result.pages[0]
     assert "ad" in page.zones and page.area_fill == 1.0 and page.text_fill >= 0.97
+
+
+def pinned_issue(tmp_path: Path, pins: str) -> Path:
+    root = tmp_path / "wujin-daily"
+    shutil.copytree(SAMPLES, root)
+    issue = root / "2024-12-20" / "issue.toml"
+    text = issue.read_text("utf-8")
+    anchor = text.index('articles = ["yiwang-tongguan"')
+    end = text.index("\n", anchor) + 1
+    issue.write_text(text[:end] + f"pins = {pins}\n" + text[end:], "utf-8")
+    return issue.parent
+
+
+def test_pins_are_honoured(tmp_path):
+    folder = pinned_issue(tmp_path, '{ zhengxie-minsheng-shicha = { zone = "side" }, chongdianzhuang = { columns = 2 } }')
+    result = build(folder, BuildOptions(out=tmp_path / "out", formats=("pdf",)))
+    page = result.pages[1]
+    by_id = {m.article.id: m for m in page.modules}
+    lead = page.modules[0]
+    side = by_id["zhengxie-minsheng-shicha"]
+    assert side.col >= lead.col + lead.span  # beside the lead, not under it
+    assert by_id["chongdianzhuang"].span == 2
+
+
+def test_impossible_pins_are_reported(tmp_path):
+    folder = pinned_issue(tmp_path, '{ yiwang-tongguan = { columns = 8 }, chongdianzhuang = { zone = "side" } }')
+    with pytest.raises(LayoutError, match=r"E309: page 2: the pins leave no arrangement that fits"):
+        build(folder, BuildOptions(out=tmp_path / "out", formats=("pdf",)))
+
+
+def test_pin_for_an_article_not_on_the_page(tmp_path):
+    from epaper.errors import InputError
+    folder = pinned_issue(tmp_path, '{ dongzhi-xisu = { columns = 3 } }')
+    with pytest.raises(InputError, match=r"issue.toml:\d+: pages\[1\].pins.dongzhi-xisu: pin for 'dongzhi-xisu', "
+                                         r"which is not on this page"):
+        build(folder, BuildOptions(out=tmp_path / "out", formats=("pdf",)))

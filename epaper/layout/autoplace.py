@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from ..errors import Finding
-from ..model import Article, Issue, Page
+from ..model import Article, Issue, Page, Pin
 from ..strings import Strings
 from .grid import Layout, Slot, Template
 from .place import CONTINUED, Composer, Fragment, Module, PageLayout, layout_module
@@ -92,6 +92,7 @@ class Measurer:
                  fragments: dict[str, Fragment] | None = None):
         self.issue, self.layout, self.composer, self.strings = issue, layout, composer, strings
         self.fragments = fragments or {}  # item id → the part of its article set here (转版)
+        self.pins: dict[str, Pin] = {}  # item id → the editor's constraint on its width or place
         self.natural = lru_cache(maxsize=None)(self._natural)
         self.closable = lru_cache(maxsize=None)(self._closable)
 
@@ -127,9 +128,18 @@ def auto_layout_page(issue: Issue, page: Page, template: Template, layout: Layou
     """
     top, floor = free_band(template, layout)
     measure = Measurer(issue, layout, composer, strings, fragments)
+    measure.pins = dict(page.pins)
     arts = list(items if items is not None else page.articles)
     best = search(arts, measure, layout.columns, top, floor)
     where = f"page {page.number}"
+    if best is None and measure.pins:
+        pins, measure.pins = measure.pins, {}
+        if search(arts, measure, layout.columns, top, floor) is not None:
+            result.findings.append(Finding("E309", "error", "the pins leave no arrangement that fits: "
+                                           + ", ".join(f"{a} {p}" for a, p in pins.items()), where=where,
+                                           hint="loosen or drop a pin; the page fits without them"))
+            return
+        measure.pins = pins
     if best is None:
         # Nothing fits: arrange on an unbounded page to say which stories run past the foot, and by how much.
         loose = search(arts, measure, layout.columns, top, top + 100 * layout.lines, tight=False)
@@ -248,6 +258,9 @@ def search(arts: list[str], measure: Measurer, columns: int, top: int, floor: in
     lead_spans = [s for s in (columns, columns - 2, columns - 3) if s >= columns // 2]
     if not rest:
         lead_spans = [columns]
+    pin = measure.pins.get(lead_id)
+    if pin and pin.columns:
+        lead_spans = [pin.columns] if pin.columns in lead_spans or not rest else []
     for lead_span in lead_spans:
         for pspan in photo_spans(lead_article, lead_span):
             lead = Shape(lead_span, 1, pspan)
@@ -301,6 +314,10 @@ def assign(lead_id: str, rest: list[str], strips: list[Strip], measure: Measurer
         white += (max(s.span for s in strips) - strips[second].span) * 5
         return white
 
+    side_top = min(s.top for s in strips)  # the side strip starts beside the lead; the others below it
+    if len({s.top for s in strips}) == 1:
+        side_top = -1  # no side strip: every strip is below the lead
+
     def visit(i: int) -> None:
         nodes[0] += 1
         if nodes[0] > MAX_NODES:
@@ -320,7 +337,12 @@ def assign(lead_id: str, rest: list[str], strips: list[Strip], measure: Measurer
         seen.add(key)
         art_id = rest[i]
         article = measure.article(art_id)
+        pin = measure.pins.get(art_id)
         for j, strip in enumerate(strips):
+            if pin and ((pin.columns and strip.span != pin.columns)
+                        or (pin.zone == "side" and strip.top != side_top)
+                        or (pin.zone == "below" and strip.top == side_top)):
+                continue
             if i == 0 and strip.top != strips[0].top and len(strips) > 1 and strip.span < max(s.span for s in strips):
                 pass  # allowed, scored down in score()
             rank = rank_for(i + 1, strip.span)

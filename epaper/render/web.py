@@ -89,17 +89,17 @@ class Words:
     """The web strings with the print strings they build on (page labels, dates, bylines)."""
 
     web: Strings
-    print: Strings
+    base: Strings  # layouts/base/strings.toml: 第1版, 总第N期, bylines, dates
 
     def page_label(self, page: Page) -> str:
-        return self.print.fmt("page_label", number=page.number)
+        return self.base.fmt("page_label", number=page.number)
 
     def page_heading(self, page: Page) -> str:
         return self.web.fmt("page_heading", page_label=self.page_label(page), name=page.name)
 
     def date_full(self, issue: Issue) -> str:
         weekday = self.web["weekdays"].split()[issue.date.weekday()]
-        return self.web.fmt("date_full", date_long=self.print.date_long(issue), weekday=weekday)
+        return self.web.fmt("date_full", date_long=self.base.date_long(issue), weekday=weekday)
 
     def heading(self, article: Article) -> str:
         """The article page's <h1>: the title, or 图片新闻 for photo news without one."""
@@ -120,7 +120,7 @@ def article_blocks(article: Article, words: Words) -> list[dict[str, str]]:
     """Body blocks as printed: the byline runs in at the start of the first paragraph (本报讯（记者 X）连日来……)."""
     if article.kind == "photo-news":
         return []  # its text is the photo's caption
-    byline = words.print.byline(article)
+    byline = words.base.byline(article)
     blocks: list[dict[str, str]] = []
     for block in article.body:
         lead = ""
@@ -136,9 +136,9 @@ def article_blocks(article: Article, words: Words) -> list[dict[str, str]]:
 def figure(article: Article, index: int, rasters: list[Raster], words: Words) -> dict[str, Any]:
     """An article photo: its variants for srcset, alt text, and caption paragraphs with byline and credit."""
     photo = article.photos[index]
-    credit = words.print.photo_credit(photo.credit)
+    credit = words.base.photo_credit(photo.credit)
     if article.kind == "photo-news":
-        texts, byline = [b.text for b in article.body if b.kind == "p"] or [photo.caption], words.print.byline(article)
+        texts, byline = [b.text for b in article.body if b.kind == "p"] or [photo.caption], words.base.byline(article)
     else:
         texts, byline = [photo.caption], ""
     texts = [t for t in texts if t] or [""]
@@ -238,9 +238,9 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
                   "articles": [{"id": m.article.id, "title": words.label(m.article), "href": f"a/{m.article.id}.html"}
                                for m in p.modules]}
                  for p, stem, im in zip(pages, stems, images)]
-    common = {"issue": issue, "paper": issue.paper, "lang": issue.paper.language, "s": words.web, "ps": words.print,
+    common = {"issue": issue, "paper": issue.paper, "lang": issue.paper.language, "s": words.web, "ps": words.base,
               "site_title": title, "date_full": date_full, "pages": page_list, "downloads": downloads,
-              "issue_number": words.print.fmt("issue_number", number=issue.number),
+              "issue_number": words.base.fmt("issue_number", number=issue.number),
               "page_count": words.web.fmt("page_of", count=len(pages))}
 
     def render(name: str, target: Path, up: str, **context: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from PIL import Image
 
 from ..errors import InputError, did_you_mean
-from ..model import Article, Composition, Issue, Page, Paper, Photo
+from ..model import Article, Composition, Issue, Page, Paper, Photo, Pin
 from .markdown import parse_body
 from .schema import Field, TomlSource, check_table
 
@@ -51,6 +51,11 @@ PAGE_FIELDS = {
     "designer": Field("str", what="美编"),
     "template": Field("str", True, "a page template of the paper's layout"),
     "articles": Field("list[str]", True, "article ids (file names in articles/ without .md), most important first"),
+    "pins": Field("table", what="article id = { columns = N, zone = \"side\" | \"below\" }"),
+}
+PIN_FIELDS = {
+    "columns": Field("int", what="the module's width in columns"),
+    "zone": Field("str", what='"side" (the strip beside the lead) or "below" (under the lead)'),
 }
 ARTICLE_FIELDS = {
     "kind": Field("str", what='"article" or "photo-news"'),
@@ -128,9 +133,23 @@ def load_issue(issue_dir: Path | str) -> Issue:
             if art in placed:
                 raise src.error(("pages", i, "articles"), f"article '{art}' is already on page {placed[art]}")
             placed[art] = table["number"]
+        pins = {}
+        for art, pin in table.get("pins", {}).items():
+            where = ("pages", i, "pins", art)
+            if art not in table["articles"]:
+                raise src.error(where, f"pin for '{art}', which is not on this page",
+                                hint=did_you_mean(art, table["articles"]))
+            if not isinstance(pin, dict):
+                raise src.error(where, "expected a table such as { columns = 3, zone = \"side\" }")
+            check_table(src, pin, PIN_FIELDS, where)
+            if pin.get("zone", "") not in ("", "side", "below"):
+                raise src.error(where, f"expected zone \"side\" or \"below\", got {pin['zone']!r}")
+            if not 0 <= pin.get("columns", 0) <= 12:
+                raise src.error(where, f"expected a column count, got {pin['columns']}")
+            pins[art] = Pin(columns=pin.get("columns", 0), zone=pin.get("zone", ""))
         pages.append(Page(number=table["number"], name=table["name"], editor=table["editor"],
                           template=table["template"], articles=tuple(table["articles"]),
-                          designer=table.get("designer", "")))
+                          designer=table.get("designer", ""), pins=pins))
     articles_dir = root / "articles"
     available = sorted(p.stem for p in articles_dir.glob("*.md")) if articles_dir.is_dir() else []
     articles: dict[str, Article] = {}

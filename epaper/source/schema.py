@@ -82,7 +82,8 @@ class TomlSource:
                         end = next((j for j in range(i + 1, len(lines)) if lines[j].strip().startswith("[")), len(lines))
                         break
             else:
-                return None
+                # an inline table (pins = { a = { … } }) has no header: point at the line of its parent key
+                return self.line_of(path[:-1]) if len(path) > 1 else None
             if key is None:
                 return start + self.first_line
         else:

@@ -1,0 +1,270 @@
+"""Property test of the layout engine on generated issues (bench/generate.py), and of the page previews.
+
+50 seeded issues (1–2 pages each, 3–12 articles a page, 0–4 photos, articles of 200–3,000 characters) are
+generated, merged five at a time into one issue folder (so that one WeasyPrint build renders several issues'
+pages and pays its start-up once), built to PDF with `epaper.build.build`, and read back. Two worker processes
+share the groups. For every seed:
+- the build succeeds: no overset (E302), and the rendered module positions equal the planned ones (the build
+  compares them with WeasyPrint's anchors and raises on a mismatch);
+- modules do not overlap each other or a zone, lie inside the type area, and hold their boxes;
+- every paragraph is in the PDF's text (content-stream order, whitespace removed) exactly once, and every
+  headline, subhead and caption is there;
+- every body box shows the number of lines the composer planned (pdfplumber, glyph tops within 0.5 pt);
+- every page is filled (area_fill × text_fill) to at least 97 %, and the median page to at least 99 %.
+Set EPAPER_GENERATED_SEEDS=FIRST-LAST to run other seeds.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import shutil
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bench.generate import generate_issue, toml_str
+
+_first, _, _last = os.environ.get("EPAPER_GENERATED_SEEDS", "1-50").partition("-")
+SEEDS = tuple(range(int(_first), int(_last or _first) + 1))
+GROUP = 5  # issues per build
+PARAMS = dict(articles_per_page=(3, 12), photos_per_page=(0, 4), length_range=(200, 3000))
+CHECKS = ("build", "overset", "overlap", "outside", "text", "lines")
+MIN_FILL, MEDIAN_FILL = 0.97, 0.99
+
+
+def pages_of(seed: int) -> int:
+    return 1 + seed % 2
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def line_tops(tops, tolerance: float = 0.5) -> list[float]:
+    """Distinct text lines by glyph top (faces differ by a few hundredths of a point on one line)."""
+    out: list[float] = []
+    for top in sorted(tops):
+        if not out or top - out[-1] > tolerance:
+            out.append(top)
+    return out
+
+
+def merge(issues: list[tuple[int, Path]], out: Path) -> tuple[Path, list[tuple[int, int]]]:
+    """Several generated issues as one issue folder (ids and images prefixed by the seed); (seed, page) per page."""
+    root = out / "merged"
+    (root / "articles").mkdir(parents=True)
+    (root / "images").mkdir()
+    shutil.copy(issues[0][1].parent / "paper.toml", out / "paper.toml")
+    from epaper.source.folder import load_issue
+
+    lines = ["date = 2024-01-01", "number = 1", ""]
+    origin = []
+    for seed, folder in issues:
+        issue = load_issue(folder)
+        for page in issue.pages:
+            origin.append((seed, page.number))
+            ids = [f"s{seed}-{a}" for a in page.articles]
+            for old, new in zip(page.articles, ids):
+                text = (folder / "articles" / f"{old}.md").read_text(encoding="utf-8")
+                text = text.replace('file = "images/', f'file = "images/s{seed}-')
+                (root / "articles" / f"{new}.md").write_text(text, encoding="utf-8")
+            lines += ["[[pages]]", f"number = {len(origin)}", f"name = {toml_str(page.name)}",
+                      f"editor = {toml_str(page.editor)}", f"template = {toml_str(page.template)}",
+                      "articles = [" + ", ".join(toml_str(i) for i in ids) + "]", ""]
+        for image in sorted((folder / "images").glob("*.png")):
+            shutil.copy(image, root / "images" / f"s{seed}-{image.name}")
+    (root / "issue.toml").write_text("\n".join(lines), encoding="utf-8")
+    return root, origin
+
+
+def check_pages(result, pdf: Path, origin: list[tuple[int, int]], records: dict[int, dict]) -> None:
+    """Read the built PDF back and check every page against its PageLayout; problems go to records[seed]."""
+    import pdfplumber
+    import pypdfium2 as pdfium
+
+    from epaper.build import LAYOUTS
+    from epaper.layout.grid import load_layout
+
+    layout = load_layout(LAYOUTS, result.issue.paper.layout)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        texts = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
+    seed_text: dict[int, str] = {}
+    for (seed, _), text in zip(origin, texts):
+        seed_text[seed] = seed_text.get(seed, "") + squeeze(text)
+    eps = 0.01
+    with pdfplumber.open(pdf) as plumbed:
+        for page_layout, page, (seed, number) in zip(result.pages, plumbed.pages, origin):
+            rec = records[seed]
+            where = f"page {number}"
+            rec["pages"].append({"page": number, "template": page_layout.template.name,
+                                 "fill": page_layout.area_fill * page_layout.text_fill,
+                                 "area_fill": page_layout.area_fill, "text_fill": page_layout.text_fill,
+                                 "articles": len(page_layout.modules),
+                                 "photos": sum(len(m.photos) for m in page_layout.modules)})
+            for f in page_layout.findings:
+                if f.code == "E302":
+                    rec["overset"].append(f"{where}: {f.where}: {f.message}")
+            mods = page_layout.modules
+            for m in mods:
+                name = f"{where}, {m.article.id.split('-', 1)[1]}"
+                if m.overset:
+                    rec["overset"].append(f"{name}: overset by {m.overset} lines")
+                if not (0 <= m.col and m.col + m.span <= layout.columns and 0 <= m.line
+                        and m.line + m.lines <= layout.lines):
+                    rec["outside"].append(f"{name}: grid {m.col}+{m.span} × {m.line}+{m.lines}")
+                r = m.rect
+                if (r.x < layout.left - eps or r.x + r.w > layout.left + layout.type_width + eps
+                        or r.y < layout.top - eps or r.y + r.h > layout.top + layout.type_height + eps):
+                    rec["outside"].append(f"{name}: rect {r} outside the type area")
+                for b in [*m.boxes, *m.photos]:
+                    br = b.rect
+                    if br.x < r.x - eps or br.x + br.w > r.x + r.w + eps or br.y < r.y - eps \
+                            or br.y + br.h > r.y + r.h + eps:
+                        rec["outside"].append(f"{name}: {getattr(b, 'kind', 'photo')} box {br} outside {r}")
+                for zname, z in page_layout.zones.items():
+                    if r.x < z.x + z.w - eps and z.x < r.x + r.w - eps and r.y < z.y + z.h - eps \
+                            and z.y < r.y + r.h - eps:
+                        rec["overlap"].append(f"{name}: overlaps zone {zname}")
+            for i, a in enumerate(mods):
+                for b in mods[i + 1:]:
+                    if a.col < b.col + b.span and b.col < a.col + a.span and a.line < b.line + b.lines \
+                            and b.line < a.line + a.lines:
+                        rec["overlap"].append(f"{where}: {a.article.id} overlaps {b.article.id}")
+            # the text layer: every paragraph exactly once in the seed's pages, headlines and captions present
+            text = seed_text[seed]
+            for m in mods:
+                art = m.article
+                for para in art.paragraphs:
+                    n = text.count(squeeze(para))
+                    if n != 1:
+                        rec["text"].append(f"{where}, {art.id}: paragraph found {n} times: {para[:24]}…")
+                parts = [art.kicker, art.title, art.subtitle, *(b.text for b in art.body if b.kind == "h"),
+                         *(p.caption for p in art.photos)]
+                for part in parts:
+                    if part and squeeze(part) not in text:
+                        rec["text"].append(f"{where}, {art.id}: missing {part[:24]}")
+            # every body box shows the lines the composer planned, one line pitch apart
+            chars = [c for c in page.chars if c["text"].strip()]
+            for m in mods:
+                for box in m.boxes:
+                    if box.kind != "body":
+                        continue
+                    r = box.rect
+                    inside = [c for c in chars if r.x - 1 <= c["x0"] and c["x1"] <= r.x + r.w + 1
+                              and r.y - 1 <= c["top"] and c["bottom"] <= r.y + r.h + 1
+                              and abs(c["size"] - box.size) < 0.1]
+                    tops = line_tops(c["top"] for c in inside)
+                    if len(tops) != len(box.lines):
+                        rec["lines"].append(f"{where}, {m.article.id}: {len(tops)} lines rendered in a box "
+                                            f"of {len(box.lines)} at ({r.x:.1f}, {r.y:.1f})")
+                    steps = [b - a for a, b in zip(tops, tops[1:])]
+                    if any(abs(s - box.line_height) > 0.1 for s in steps):
+                        rec["lines"].append(f"{where}, {m.article.id}: line steps {sorted(set(round(s, 2) for s in steps))} "
+                                            f"≠ {box.line_height:.2f}")
+
+
+def check_group(seeds: tuple[int, ...], work: str) -> dict[int, dict]:
+    """Generate, build and check a group of seeds in one process; returns a record per seed."""
+    from epaper.build import BuildOptions, build
+    from epaper.errors import EpaperError
+
+    work_dir = Path(work)
+    records = {s: {"pages": [], **{c: [] for c in CHECKS}, "seconds": {}} for s in seeds}
+    issues = []
+    t0 = time.perf_counter()
+    for seed in seeds:
+        try:
+            issues.append((seed, generate_issue(work_dir / f"gen-{seed}", seed=seed, pages=pages_of(seed), **PARAMS)))
+        except Exception as exc:  # a seed the generator cannot fit is itself a finding
+            records[seed]["build"].append(f"generate: {type(exc).__name__}: {exc}")
+    t1 = time.perf_counter()
+    result = None
+    if issues:
+        try:
+            root, origin = merge(issues, work_dir / "merged")
+            result = build(root, BuildOptions(out=work_dir / "out", formats=("pdf",)))
+        except EpaperError:
+            result = None  # build each issue alone to say which seed failed
+    t2 = time.perf_counter()
+    if result is not None:
+        check_pages(result, next(p for p in result.outputs if p.suffix == ".pdf"), origin, records)
+    else:
+        for seed, folder in issues:
+            try:
+                single = build(folder, BuildOptions(out=work_dir / f"out-{seed}", formats=("pdf",)))
+            except EpaperError as exc:
+                records[seed]["build"].append(f"build: {exc}")
+                continue
+            check_pages(single, next(p for p in single.outputs if p.suffix == ".pdf"),
+                        [(seed, p.page.number) for p in single.pages], records)
+    t3 = time.perf_counter()
+    share = 1 / max(1, len(seeds))
+    for rec in records.values():
+        rec["seconds"] = {"generate": (t1 - t0) * share, "build": (t2 - t1) * share, "check": (t3 - t2) * share}
+    return records
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> dict:
+    """Every seed's record, built by two worker processes (one group of GROUP issues per build)."""
+    work = tmp_path_factory.mktemp("generated")
+    groups = [SEEDS[i:i + GROUP] for i in range(0, len(SEEDS), GROUP)]
+    workers = max(1, min(2, os.cpu_count() or 1, len(groups)))
+    start = time.perf_counter()
+    records: dict[int, dict] = {}
+    # spawn, not fork: the test process may already hold Pango and fontconfig state from other tests
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(check_group, g, str(work / f"group-{k}")) for k, g in enumerate(groups)]
+        for f in futures:
+            records.update(f.result())
+    return {"records": records, "seconds": time.perf_counter() - start, "workers": workers}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_builds_without_overset(generated, seed):
+    rec = generated["records"][seed]
+    assert not rec["build"] and not rec["overset"], rec["build"] + rec["overset"]
+    assert len(rec["pages"]) == pages_of(seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_modules_tile_the_type_area(generated, seed):
+    rec = generated["records"][seed]
+    assert not rec["overlap"] and not rec["outside"], rec["overlap"] + rec["outside"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_paragraph_once_in_the_pdf(generated, seed):
+    assert not generated["records"][seed]["text"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rendered_lines_match_the_plan(generated, seed):
+    assert not generated["records"][seed]["lines"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_page_fill(generated, seed):
+    low = [(p["page"], round(p["fill"], 4)) for p in generated["records"][seed]["pages"] if p["fill"] < MIN_FILL]
+    assert not low, f"seed {seed}: pages filled below {MIN_FILL:.0%}: {low}"
+
+
+def test_fill_statistics(generated, capsys):
+    fills = [p["fill"] for rec in generated["records"].values() for p in rec["pages"]]
+    assert fills, "no page was built"
+    median = statistics.median(fills)
+    secs = {k: sum(r["seconds"][k] for r in generated["records"].values()) for k in ("generate", "build", "check")}
+    with capsys.disabled():
+        print(f"\n{len(generated['records'])} generated issues, {len(fills)} pages: fill min {min(fills):.2%}, "
+              f"median {median:.2%}, mean {statistics.fmean(fills):.2%}; {generated['seconds']:.0f} s wall with "
+              f"{generated['workers']} workers (CPU: generate {secs['generate']:.0f} s, build {secs['build']:.0f} s, "
+              f"check {secs['check']:.0f} s)")
+    assert median >= MEDIAN_FILL, f"median page fill {median:.2%} < {MEDIAN_FILL:.0%}"
