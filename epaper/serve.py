@@ -78,7 +78,7 @@ class SiteServer:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._seen: Snapshot = {}
-        self.builds = 0  # rebuilds attempted
+        self.builds = 0  # rebuilds finished, failed or not
         self.failures = 0  # rebuilds that raised
 
     @property
@@ -91,13 +91,14 @@ class SiteServer:
 
     def build(self) -> bool:
         """Run the rebuild callback once; on failure print why and keep what is served."""
-        self.builds += 1
         try:
             self.rebuild()
         except Exception as exc:  # any failure: the old site stays up
             self.failures += 1
             self.say(f"rebuild failed; still serving the previous site:\n{describe(exc)}")
             return False
+        finally:
+            self.builds += 1
         self.say(f"rebuilt; serving {self.url}")
         return True
 

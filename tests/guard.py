@@ -70,7 +70,13 @@ _installed = False
 
 
 def _hook(event: str, args: tuple) -> None:
-    if not _active or event != "open" or getattr(_inside, "busy", False):
+    if not _active or getattr(_inside, "busy", False):
+        return
+    if event in ("tempfile.mkdtemp", "tempfile.mkstemp"):  # made by the build: it may read it back
+        for guard in list(_active):
+            guard.created.append(os.path.realpath(os.fsdecode(args[0])))
+        return
+    if event != "open":
         return
     path, mode, flags = (tuple(args) + (None, None, None))[:3]
     if isinstance(path, int) or path is None:  # open(fd): the file was opened (and seen) before
@@ -108,6 +114,7 @@ class Guard:
     allow: list[Path | str] = field(default_factory=list)
     write: list[Path | str] = field(default_factory=list)
     accesses: list[Access] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)  # temporary files and folders the build made
 
     def __post_init__(self) -> None:
         self._write_roots = sorted({os.path.realpath(p) for p in
@@ -125,7 +132,7 @@ class Guard:
 
     def unexpected(self) -> list[Access]:
         """Opens outside the allow-list. A target counts, not the name: a link out of the issue is caught by where
-        it points. Reading back a file the build itself wrote (a temporary file, say) is fine."""
+        it points. Reading back what the build itself wrote or made with tempfile is fine."""
         written: set[str] = set()
         bad: list[Access] = []
         for a in self.accesses:
@@ -133,7 +140,7 @@ class Guard:
                 written.add(a.real)
                 if not _under(a.real, self._write_roots):
                     bad.append(a)
-            elif a.real not in written and not _under(a.real, self._read_roots):
+            elif a.real not in written and not _under(a.real, self._read_roots + self.created):
                 bad.append(a)
         return list(dict.fromkeys(bad))
 
@@ -142,3 +149,52 @@ class Guard:
         if not bad:
             return "no unexpected file access"
         return f"{len(bad)} unexpected file accesses:\n" + "\n".join(f"  {a}" for a in bad)
+
+
+# --- network -----------------------------------------------------------------------------------------------------
+
+class LoopbackSentinel:
+    """An HTTP server on 127.0.0.1 (loopback only, any free port) that records every request it gets and answers
+    with a valid 1×1 PNG, so that a fetch that should never happen would succeed visibly.
+
+        with LoopbackSentinel() as net:
+            ... reference f"{net.url}/x.png" ...
+        assert net.requests == []
+    """
+
+    PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4e80000000049454e44ae426082")
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        sentinel = self
+        self.requests: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                sentinel.requests.append(f"{self.command} {self.path}")
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(sentinel.PNG)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(sentinel.PNG)
+
+            do_GET = do_POST = do_HEAD = do_PUT = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "LoopbackSentinel":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -99,6 +99,10 @@ def check_pages(result, pdf: Path, origin: list[tuple[int, int]], records: dict[
     seed_text: dict[int, str] = {}
     for (seed, _), text in zip(origin, texts):
         seed_text[seed] = seed_text.get(seed, "") + squeeze(text)
+    stream_text: dict[int, str] = {}
+    with pdfplumber.open(pdf) as plumbed:
+        for (seed, _), page in zip(origin, plumbed.pages):
+            stream_text[seed] = stream_text.get(seed, "") + squeeze("".join(c["text"] for c in page.chars))
     eps = 0.01
     with pdfplumber.open(pdf) as plumbed:
         for page_layout, page, (seed, number) in zip(result.pages, plumbed.pages, origin):
@@ -146,6 +150,9 @@ def check_pages(result, pdf: Path, origin: list[tuple[int, int]], records: dict[
                     n = text.count(squeeze(para))
                     if n != 1:
                         rec["text"].append(f"{where}, {art.id}: paragraph found {n} times: {para[:24]}…")
+                    n2 = stream_text[seed].count(squeeze(para))
+                    if n2 != 1:
+                        rec["text"].append(f"STREAM {where}, {art.id}: paragraph found {n2} times: {para[:24]}…")
                 parts = [art.kicker, art.title, art.subtitle, *(b.text for b in art.body if b.kind == "h"),
                          *(p.caption for p in art.photos)]
                 for part in parts:

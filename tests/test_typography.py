@@ -38,8 +38,9 @@ def typocheck(pdf: Path) -> dict[str, int]:
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)(?!\.)", last)}
 
 
-def test_seed_page_is_set_clean_by_the_yardstick(pdfs):
-    counts = typocheck(pdfs["seed"][1])
+@pytest.mark.parametrize("name", ["seed", "multi"])
+def test_sample_pages_are_set_clean_by_the_yardstick(pdfs, name):
+    counts = typocheck(pdfs[name][1])
     assert counts["lines"] > 200
     assert (counts["ragged"], counts["kinsoku"], counts["overfull"]) == (0, 0, 0), counts
 

@@ -393,17 +393,20 @@ def count_lines(text: str, width: float, size: float, metrics: FontMetrics,
 
 def compose_paragraph(text: str, width: float, size: float, metrics: FontMetrics,
                       settings: CompositionSettings = CompositionSettings(), *,
-                      indent: float | None = None, lead: tuple[int, FontMetrics] | None = None) -> list[Line]:
+                      indent: float | None = None, lead: tuple[int, FontMetrics] | None = None,
+                      break_width: float | None = None) -> list[Line]:
     """Break and justify one paragraph.
 
     width and size in pt; indent is the first line's indent in pt (None: settings.first_indent em).
     Runs of ASCII whitespace count as one space; leading and trailing ones are dropped.
     lead = (n, metrics): the first n characters (of the normalised text) are set in another face.
+    break_width: choose the breaks as if the measure were this (narrower) one, then justify to `width` —
+    how a paragraph is set one line longer ("loosened") to keep a widow off the head of a column.
     """
     text = _normalize(text)
     if not text:
         return []
-    p, breaks, first = _breaks(text, width, size, metrics, settings, indent, lead)
+    p, breaks, first = _breaks(text, break_width or width, size, metrics, settings, indent, lead)
     return [
         _set_line(p, s, e, width - (first if k == 0 else 0.0), first if k == 0 else 0.0,
                   k == len(breaks) - 1, hang, size, settings, text[e:r])

@@ -21,6 +21,7 @@ from .grid import Layout, Rect, Slot, Template
 
 HEADLINE_LEADING = {"kicker": 1.35, "title": 1.2, "subtitle": 1.35}
 LEAD_ROLE = "sans-regular"  # 黑体 for the dateline and byline run into the first paragraph
+SUBHEAD_SIZE = 10.5  # 五号: subheads stand one size above 小五 body text
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class SetLine:
     lead_chars: int = 0
     lead_role: str = ""
     href: str = ""  # a jump line (转版) links to the other part of its article
+    para: int = -1  # index of the body block the line belongs to
+    size: float = 0.0  # a size other than its box's (subheads), 0: the box's
 
 
 @dataclass(frozen=True)
@@ -133,16 +136,36 @@ class Composer:
         return load_metrics(r.file, r.family)
 
     def lines(self, text: str, width: float, size: float, role: str, *, indent: float | None = None,
-              align: str = "justify", lead: tuple[int, str] | None = None) -> list[Line]:
-        """Compose one paragraph; `lead` = (n, role): its first n characters are set in another role's face."""
+              align: str = "justify", lead: tuple[int, str] | None = None, looser: bool = False) -> list[Line]:
+        """Compose one paragraph; `lead` = (n, role): its first n characters are set in another role's face;
+        `looser`: one line more than it needs (or the plain setting when that is not possible)."""
         # Placement tries many shapes per article: the same paragraph at the same width is composed once.
-        key = (text, round(width, 3), size, role, indent, align, lead)
+        key = (text, round(width, 3), size, role, indent, align, lead, looser)
         cached = self._cache.get(key)
         if cached is None:
             settings = self.settings if align == "justify" else _replace(self.settings, align=align)
             lead_m = (lead[0], self.metrics(lead[1])) if lead else None
-            cached = self._cache[key] = compose_paragraph(text, width, size, self.metrics(role), settings,
-                                                          indent=indent, lead=lead_m)
+            metrics = self.metrics(role)
+            cached = compose_paragraph(text, width, size, metrics, settings, indent=indent, lead=lead_m)
+            if looser:
+                # the widest break measure that gives one line more, no narrower than width less 1.5 em
+                # (the stretch per line stays under about an eighth of an em per character)
+                want, lo, hi = len(cached) + 1, width - 1.5 * size, width
+                found = None
+                for _ in range(12):
+                    mid = (lo + hi) / 2
+                    n = len(compose_paragraph(text, width, size, metrics, settings, indent=indent, lead=lead_m,
+                                              break_width=mid))
+                    if n >= want:
+                        lo = mid
+                        if n == want:
+                            found = mid
+                    else:
+                        hi = mid
+                if found is not None:
+                    cached = compose_paragraph(text, width, size, metrics, settings, indent=indent, lead=lead_m,
+                                               break_width=found)
+            self._cache[key] = cached
         return cached
 
 
@@ -341,10 +364,6 @@ def layout_module(article: Article, slot: Slot, line: int, layout: Layout, compo
     shown = article
     if fragment and fragment.part == 2:  # a continuation repeats the title alone; the photo stays with part 1
         shown = replace(article, kicker="", subtitle="", photos=())
-    boxes, head_lines = headline_boxes(shown, head_rect, slot.rank, layout, composer)
-    body = body_lines(article, layout.column_width, composer, strings) if article.kind == "article" else []
-    if fragment:
-        body = jump_lines(article, body, fragment, layout, composer, strings)
     photo_plan = []
     for photo in shown.photos[:1]:
         pspan = slot.span if article.kind == "photo-news" else min(slot.photo_span or slot.span, slot.span)
@@ -354,7 +373,6 @@ def layout_module(article: Article, slot: Slot, line: int, layout: Layout, compo
         text = f"{caption}{strings['byline_join']}{credit}" if caption and credit else caption or credit
         cap_lines = composer.lines(text, width, layout.caption_size, "kai", indent=0.0) if text else []
         photo_plan.append((photo, slot.span - pspan, pspan, max(1, round(width * photo.aspect / pitch)), cap_lines))
-    photo_rows = sum(p[3] + len(p[4]) + 1 for p in photo_plan)
 
     def col_tops(head: int) -> list[int]:
         tops = [head] * slot.span
@@ -363,34 +381,73 @@ def layout_module(article: Article, slot: Slot, line: int, layout: Layout, compo
                 tops[c] = head + rows + len(caps) + 1
         return tops
 
-    def natural(head: int) -> int:
-        tops = col_tops(head)
-        h = max(tops) - (1 if article.kind == "photo-news" else 0) if photo_plan else head
-        while sum(max(0, h - t) for t in tops) < len(body):
-            h += 1
-        return h
+    def make_body(looser: frozenset[int]) -> list[SetLine]:
+        body = body_lines(article, layout.column_width, composer, strings, looser) if article.kind == "article" else []
+        return jump_lines(article, body, fragment, layout, composer, strings) if fragment else body
 
-    height = natural(head_lines)
-    if slot.lines is not None:
-        height = slot.lines - 1
-    elif target is not None and target - 1 > height:
-        air = min(max_air, target - 1 - height) if boxes else 0
-        if air:
-            boxes, head_lines = headline_boxes(article, head_rect, slot.rank, layout, composer, air=air)
-        height = target - 1
+    def plan(body: list[SetLine]) -> tuple[list[TextBox], int, int, list[int], float, list[list[SetLine]], int]:
+        """Headline, height, column tops, body pitch and the lines of every column for one setting of the body."""
+        boxes, head_lines = headline_boxes(shown, head_rect, slot.rank, layout, composer)
+        tops = col_tops(head_lines)
+        height = max(tops) - (1 if article.kind == "photo-news" else 0) if photo_plan else head_lines
+        while sum(max(0, height - t) for t in tops) < len(body):
+            height += 1
+        if slot.lines is not None:
+            height = slot.lines - 1
+        elif target is not None and target - 1 > height:
+            air = min(max_air, target - 1 - height) if boxes else 0
+            if air:
+                boxes, head_lines = headline_boxes(shown, head_rect, slot.rank, layout, composer, air=air)
+                tops = col_tops(head_lines)
+            height = target - 1
+        # Leading: the largest body pitch (within bounds) at which the balanced columns still hold every line.
+        body_pitch = pitch
+        if target is not None and slot.lines is None and body and max_leading > 1.0:
+            lo, hi = pitch, pitch * max_leading
+            for _ in range(30):
+                mid = (lo + hi) / 2
+                if sum(max(0, int((height - t) * pitch / mid + 1e-9)) for t in tops) >= len(body):
+                    lo = mid
+                else:
+                    hi = mid
+            body_pitch = lo
+        columns, pos = [], 0
+        for top in tops:
+            room = max(0, int((height - top) * pitch / body_pitch + 1e-9))
+            columns.append(body[pos:pos + room])
+            pos += len(columns[-1])
+        return boxes, head_lines, height, tops, body_pitch, columns, len(body) - pos
+
+    def tails(columns: list[list[SetLine]]) -> set[int]:
+        """Paragraphs whose last line is the first full-width line of a column (a widow at the column head)."""
+        out = set()
+        for chunk in columns:
+            first = next((sl for sl in chunk if sl.line.indent == 0 and sl.role == "serif"), None)
+            if first is not None and first.line.last and first.para >= 0:
+                out.add(first.para)
+        return out
+
+    looser: frozenset[int] = frozenset()
+    setting = plan(make_body(looser))
+    natural_height = target is None and slot.lines is None  # may grow a line; a set height may not
+    # Widow control: setting a paragraph at or before a widow one line longer moves every later column break
+    # down a line. Try the nearest paragraphs first; keep a change only when it fits and leaves fewer widows.
+    for _ in range(6):
+        widowed = tails(setting[5])
+        if not widowed:
+            break
+        widow = min(widowed)
+        paragraphs = sorted({sl.para for sl in make_body(looser) if sl.role == "serif" and 0 <= sl.para <= widow
+                             and sl.para not in looser}, reverse=True)[:4]
+        for para in paragraphs:
+            trial = plan(make_body(looser | {para}))
+            if not trial[6] and (trial[2] == setting[2] or natural_height) and len(tails(trial[5])) < len(widowed):
+                looser, setting = looser | {para}, trial
+                break
+        else:
+            break
+    boxes, head_lines, height, tops, body_pitch, columns, overset = setting
     module.boxes.extend(boxes)
-    tops = col_tops(head_lines)
-    # Leading: the largest body pitch (within bounds) at which the balanced columns still hold every line.
-    body_pitch = pitch
-    if target is not None and slot.lines is None and body and max_leading > 1.0:
-        lo, hi = pitch, pitch * max_leading
-        for _ in range(30):
-            mid = (lo + hi) / 2
-            if sum(max(0, int((height - t) * pitch / mid + 1e-9)) for t in tops) >= len(body):
-                lo = mid
-            else:
-                hi = mid
-        body_pitch = lo
     for photo, pcol, pspan, rows, caps in photo_plan:
         x, y = layout.col_x(slot.col + pcol), y0 + head_lines * pitch
         module.photos.append(PhotoBox(Rect(x, y, layout.span_width(pspan), rows * pitch), photo))
@@ -400,17 +457,13 @@ def layout_module(article: Article, slot: Slot, line: int, layout: Layout, compo
                                         layout.caption_size, pitch, tuple(SetLine(ln, "kai") for ln in caps)))
     module.lines = height + 1
     module.rect = layout.rect(slot.col, slot.span, line, module.lines)
-    pos = 0
     used_pt = 0.0
-    for c, top in enumerate(tops):
-        room = max(0, int((height - top) * pitch / body_pitch + 1e-9))
-        chunk = body[pos:pos + room]
-        pos += len(chunk)
+    for c, (top, chunk) in enumerate(zip(tops, columns)):
         if chunk:
             module.boxes.append(TextBox("body", Rect(layout.col_x(slot.col + c), y0 + top * pitch, layout.column_width,
                                                      len(chunk) * body_pitch), size, body_pitch, tuple(chunk)))
             used_pt += len(chunk) * body_pitch
-    module.overset = len(body) - pos
+    module.overset = overset
     photo_cells = sum(min(t, height) - head_lines for t in tops)
     module.lines_used = head_lines * slot.span + photo_cells + round(used_pt / pitch) + module.overset
     module.lines_available = height * slot.span
@@ -432,16 +485,19 @@ def jump_lines(article: Article, body: list[SetLine], fragment: Fragment, layout
     return part + jump if fragment.jump_to else jump + part
 
 
-def body_lines(article: Article, width: float, composer: Composer, strings: Strings) -> list[SetLine]:
-    """All body lines of an article at one column width, the byline run into the first paragraph."""
+def body_lines(article: Article, width: float, composer: Composer, strings: Strings,
+               looser: frozenset[int] = frozenset()) -> list[SetLine]:
+    """All body lines of an article at one column width, the byline run into the first paragraph; the blocks
+    whose indices are in `looser` are set one line longer."""
     size = composer.body_size
     out: list[SetLine] = []
     lead = strings.byline(article)
     first = True
-    for block in article.body:
+    for index, block in enumerate(article.body):
         if block.kind == "h":
-            for ln in composer.lines(block.text, width, size, "serif-bold", indent=0.0, align="center"):
-                out.append(SetLine(ln, "serif-bold"))
+            # a subhead (小标题) one size up from the body, centred on its own body line
+            for ln in composer.lines(block.text, width, SUBHEAD_SIZE, "sans", indent=0.0, align="center"):
+                out.append(SetLine(ln, "sans", para=index, size=SUBHEAD_SIZE))
             continue
         text = block.text
         lead_chars = 0
@@ -449,10 +505,11 @@ def body_lines(article: Article, width: float, composer: Composer, strings: Stri
             text = lead + text
             lead_chars = len(" ".join(lead.split())) + (1 if lead.endswith(" ") else 0)
         first = False
-        lines = composer.lines(text, width, size, "serif", lead=(lead_chars, LEAD_ROLE) if lead_chars else None)
+        lines = composer.lines(text, width, size, "serif", lead=(lead_chars, LEAD_ROLE) if lead_chars else None,
+                               looser=index in looser)
         remaining = lead_chars
         for ln in lines:
             n = min(remaining, len(ln.text) + len(ln.dropped))
-            out.append(SetLine(ln, "serif", n, LEAD_ROLE if n else ""))
+            out.append(SetLine(ln, "serif", n, LEAD_ROLE if n else "", para=index))
             remaining -= n
     return out

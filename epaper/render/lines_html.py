@@ -55,10 +55,13 @@ def _piece(piece: Piece, first: bool, cls: str = "") -> str:
     return f'<span{attr} style="{";".join(style)}">{text}</span>'
 
 
-def line_to_html(line: Line, *, cls: str = "", lead: int = 0, lead_class: str = "", href: str = "") -> Markup:
+def line_to_html(line: Line, *, cls: str = "", lead: int = 0, lead_class: str = "", href: str = "",
+                 size: float = 0.0) -> Markup:
     """One line as a block; `cls` on the line, `lead_class` on the pieces of its first `lead` characters;
     with `href` the line's text is a link (a jump line to the other part of its story)."""
     style = "display:block;white-space:pre"
+    if size:
+        style += f";font-size:{_pt(size)}"
     if line.indent >= 5e-5:
         style += f";padding-left:{_pt(line.indent)}"
     if round(line.word_spacing * 4 / 3 * 1024):

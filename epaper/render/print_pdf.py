@@ -58,7 +58,8 @@ def render_html(issue: Issue, pages: list[PageLayout], layout: Layout, palette: 
 
     def line_html(sl: SetLine) -> Markup:
         return line_to_html(sl.line, cls=palette[sl.role].css_class, lead=sl.lead_chars,
-                            lead_class=palette[sl.lead_role].css_class if sl.lead_chars else "", href=sl.href)
+                            lead_class=palette[sl.lead_role].css_class if sl.lead_chars else "", href=sl.href,
+                            size=sl.size)
 
     def rule_below(m: Module) -> str:
         y = m.rect.h - layout.pitch / 2  # the middle of the slot's empty last line

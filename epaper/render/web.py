@@ -156,8 +156,7 @@ def region(module: Module, images: PageImages, words: Words) -> dict[str, Any]:
     r = module.rect
     return {"id": module.article.id, "href": f"a/{module.article.id}.html", "label": words.label(module.article),
             "x": round(r.x * images.sx, 2), "y": round(r.y * images.sy, 2),
-            "w": round(r.w * images.sx, 2), "h": round(r.h * images.sy, 2),
-            "rect_mm": r.mm()}
+            "w": round(r.w * images.sx, 2), "h": round(r.h * images.sy, 2)}
 
 
 def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path | bytes, epub_path: Path | None,

@@ -1,0 +1,120 @@
+"""Copy-level checks: unbalanced quotation marks and brackets, and characters a palette font cannot draw."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+OPENERS = {"（": "）", "(": ")", "【": "】", "[": "]", "《": "》", "〈": "〉", "「": "」", "『": "』", "〔": "〕",
+           "{": "}", "“": "”", "‘": "’", "〖": "〗"}
+CLOSERS = {v: k for k, v in OPENERS.items()}
+CONTINUED_QUOTES = ("“", "「", "『", "‘")  # a quotation over several paragraphs reopens each, closes at the end
+# "1）", "a)", "三）" at the start of a paragraph or after a pause: an enumerator, not half of a pair
+ENUMERATOR = re.compile(r"(?:^|[\s，。；：、,;:])(?:\d{1,3}|[A-Za-z]|[一二三四五六七八九十]{1,3})$")
+
+
+@dataclass(frozen=True)
+class Unbalanced:
+    offset: int  # index in the text of the offending character
+    char: str
+    problem: str  # "never closed" or "never opened"
+
+
+def unbalanced(text: str) -> list[Unbalanced]:
+    """Openers never closed and closers never opened, in one paragraph or field."""
+    stack: list[tuple[str, int]] = []
+    out: list[Unbalanced] = []
+    straight: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == '"':
+            straight.append(i)
+        elif ch in OPENERS and ch not in CLOSERS:
+            stack.append((ch, i))
+        elif ch in CLOSERS:
+            opener = CLOSERS[ch]
+            if stack and stack[-1][0] == opener:
+                stack.pop()
+            elif any(o == opener for o, _ in stack):
+                while stack[-1][0] != opener:
+                    o, j = stack.pop()
+                    out.append(Unbalanced(j, o, "never closed"))
+                stack.pop()
+            elif ch == "’" and _is_apostrophe(text, i):
+                continue
+            elif ch in ")）" and ENUMERATOR.search(text[:i]):
+                continue
+            else:
+                out.append(Unbalanced(i, ch, "never opened"))
+    out.extend(Unbalanced(j, o, "never closed") for o, j in stack)
+    if len(straight) % 2:
+        out.append(Unbalanced(straight[-1], '"', "never closed"))
+    return sorted(out, key=lambda u: u.offset)
+
+
+def _is_apostrophe(text: str, i: int) -> bool:
+    before = text[i - 1] if i else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    return (before.isascii() and before.isalnum()) or (after.isascii() and after.isalpha())
+
+
+def paragraph_unbalanced(paragraphs: list[str]) -> list[tuple[int, Unbalanced]]:
+    """(paragraph index, problem) over a body; a quotation running on into a paragraph that reopens it is fine."""
+    out = []
+    for n, text in enumerate(paragraphs):
+        problems = unbalanced(text)
+        nxt = paragraphs[n + 1].lstrip() if n + 1 < len(paragraphs) else ""
+        for u in problems:
+            if u.problem == "never closed" and u.char in CONTINUED_QUOTES and nxt.startswith(u.char):
+                continue
+            out.append((n, u))
+    return out
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+# --- glyph coverage -----------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def font_cmap(file: str, family: str) -> frozenset[int]:
+    """Code points of the face named `family` in a font file or collection (the first face if none matches)."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if file.lower().endswith((".ttc", ".otc")):
+        faces = TTCollection(file, lazy=True).fonts
+    else:
+        faces = [TTFont(file, lazy=True)]
+    chosen = faces[0]
+    for face in faces:
+        names = {str(n) for n in face["name"].names if n.nameID in (1, 16)}
+        if family in names:
+            chosen = face
+            break
+    return frozenset(chosen.getBestCmap())
+
+
+def needs_glyph(ch: str) -> bool:
+    """Whether a character must be in the font: not a line break, a control or a variation selector."""
+    cp = ord(ch)
+    if ch in "\n\r\t" or unicodedata.category(ch) == "Cc":
+        return False
+    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:  # variation selectors ride on the base's cmap14
+        return False
+    return True
+
+
+def missing_glyphs(text: str, cmap: frozenset[int]) -> list[str]:
+    """Characters of `text` the cmap lacks, in order of first appearance, once each."""
+    return list(dict.fromkeys(ch for ch in text if ord(ch) not in cmap and needs_glyph(ch)))
+
+
+def describe(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X} {ch}" + (f" ({name})" if name else "")
