@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 
 from .errors import EpaperError, Finding, LayoutError
 from .fonts import Palette, check_environment, load_palette
+from .layout import fontmetrics
 from .layout.grid import MM, Layout, load_layout
 from .layout.place import PageLayout, layout_issue
 from .model import Issue
@@ -67,6 +68,7 @@ def write_atomic(target: Path, data: bytes | Callable[[Path], None]) -> None:
 
 def prepare(issue_dir: Path) -> tuple[Issue, Layout, Palette, Strings]:
     """Load and check everything a build reads before any output is touched."""
+    fontmetrics.CACHE_DIR = FONTS / ".cache"
     issue = load_issue(issue_dir)
     layout = load_layout(LAYOUTS, issue.paper.layout)
     palette = load_palette(FONTS, traditional=issue.paper.is_traditional)

@@ -37,7 +37,7 @@ from .errors import EpaperError
 
 BUILDS = ".builds"
 PARTIAL = ".partial"
-_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # no '.': OUT/<slug> must not look like OUT/<other>.pdf
 
 
 class PublishError(EpaperError):
@@ -89,8 +89,6 @@ def _locked(out_dir: Path, slug: str, wait: bool, on_wait: Callable[[str], None]
             if on_wait is not None:
                 on_wait(f"waiting for another build of {slug} to finish")
             fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))  # for humans: who holds it
         yield
     finally:
         os.close(fd)  # releases the lock; the file stays (unlinking a lock file races with its next user)
@@ -149,6 +147,9 @@ def _collect(out_dir: Path, slug: str, keep: int, current: Path, previous: Path 
     for path in [*kept[max(keep, 1):], *partial.values()]:
         if path != current:
             shutil.rmtree(path, ignore_errors=True)
+    # temporary links of a publish killed mid-switch, and temporary files of builds from before publishing()
+    for stray in [*Path(out_dir).glob(f".{slug}.*.link-*"), *Path(out_dir).glob(f".{slug}.*.tmp")]:
+        stray.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -168,8 +169,8 @@ def publishing(out_dir: Path | str, slug: str, *, keep: int = 2, wait: bool = Tr
     fsync files and folders before the switch, so that a power cut leaves the old or the new set, not a torn one.
     """
     out = Path(out_dir)
-    if not _SLUG.match(slug) or ".." in slug:
-        raise PublishError(f"refusing to publish under the name {slug!r}: expected letters, digits, '.', '-', '_'")
+    if not _SLUG.match(slug):
+        raise PublishError(f"refusing to publish under the name {slug!r}: expected ASCII letters, digits, '-', '_'")
     try:
         out.mkdir(parents=True, exist_ok=True)
         (out / BUILDS).mkdir(exist_ok=True)

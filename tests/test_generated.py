@@ -11,7 +11,7 @@ share the groups. For every seed:
   headline, subhead and caption is there;
 - every body box shows the number of lines the composer planned (pdfplumber, glyph tops within 0.5 pt);
 - every page is filled (area_fill × text_fill) to at least 97 %, and the median page to at least 99 %.
-Set EPAPER_GENERATED_SEEDS=FIRST-LAST to run other seeds.
+Set EPAPER_GENERATED_SEEDS=FIRST-LAST to run other seeds, EPAPER_GENERATED_DUMP=FILE to keep the records as JSON.
 """
 
 from __future__ import annotations
@@ -232,7 +232,11 @@ def generated(tmp_path_factory) -> dict:
         futures = [pool.submit(check_group, g, str(work / f"group-{k}")) for k, g in enumerate(groups)]
         for f in futures:
             records.update(f.result())
-    return {"records": records, "seconds": time.perf_counter() - start, "workers": workers}
+    summary = {"records": records, "seconds": time.perf_counter() - start, "workers": workers}
+    if os.environ.get("EPAPER_GENERATED_DUMP"):  # the records as JSON, for a report
+        import json
+        Path(os.environ["EPAPER_GENERATED_DUMP"]).write_text(json.dumps(summary, ensure_ascii=False, indent=1))
+    return summary
 
 
 @pytest.mark.parametrize("seed", SEEDS)

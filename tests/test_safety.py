@@ -404,9 +404,12 @@ def test_leftovers_of_a_killed_build_are_collected(tmp_path: Path):
     junk = out / ".builds" / f"{SLUG}-9.partial"
     junk.mkdir()
     (junk / f".{SLUG}.pdf.x.tmp").write_bytes(b"half")
+    (out / f".{SLUG}.pdf.link-123").symlink_to("nowhere")  # killed between symlink() and rename()
+    (out / f".{SLUG}.epub.abc.tmp").write_bytes(b"half")  # killed write of a build from before publishing()
     staging = _publish(out, {f"{SLUG}.pdf": b"two"})
     assert staging.name == f"{SLUG}-10.partial"
     assert not junk.exists() and (out / f"{SLUG}.pdf").read_bytes() == b"two"
+    assert sorted(p.name for p in out.iterdir()) == [".builds", f".lock-{SLUG}", SLUG, f"{SLUG}.pdf"]
 
 
 def test_old_regular_outputs_are_replaced_by_links(tmp_path: Path):
@@ -429,7 +432,7 @@ def test_a_partial_format_build_keeps_the_other_outputs(tmp_path: Path):
     assert _set(out) == {f"{SLUG}.epub": b"epub3"}
 
 
-@pytest.mark.parametrize("slug", ["../escaped", "a/b", ".hidden", "", "x/../../y"])
+@pytest.mark.parametrize("slug", ["../escaped", "a/b", ".hidden", "", "x/../../y", "x.pdf"])
 def test_publish_refuses_names_that_are_paths(tmp_path: Path, slug: str):
     with pytest.raises(PublishError):
         with publishing(tmp_path / "out", slug):

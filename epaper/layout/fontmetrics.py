@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -159,8 +162,41 @@ def load_metrics(path: str | Path, family: str, lang: str = "zh-CN") -> FontMetr
     return _load(str(path), family, lang)
 
 
+# Where parsed metrics are kept between runs (set by the build to fonts/.cache); None: no disk cache.
+CACHE_DIR: Path | None = None
+_CACHE_VERSION = 1  # bump when what _parse reads changes
+
+
 @lru_cache(maxsize=32)
 def _load(path: str, family: str, lang: str) -> FontMetrics:
+    """Parsing a CJK TTC's cmap, hmtx, GSUB and GPOS takes most of a second per face: keep the result on disk,
+    keyed by the file's size and mtime, as plain JSON (never pickle: the cache must not be able to run code)."""
+    if CACHE_DIR is None:
+        return _parse(path, family, lang)
+    stat = os.stat(path)
+    key = hashlib.sha256(f"{_CACHE_VERSION}|{path}|{stat.st_size}|{stat.st_mtime_ns}|{family}|{lang}".encode()).hexdigest()
+    file = CACHE_DIR / f"metrics-{key[:24]}.json"
+    try:
+        data = json.loads(file.read_text("utf-8"))
+        return FontMetrics(path, family, lang, data["upem"], {int(k): v for k, v in data["advance"].items()},
+                           {int(k): tuple(v) for k, v in data["blanks"].items()}, frozenset(data["contextual"]),
+                           {int(k): v for k, v in data["latin"].items()})
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    metrics = _parse(path, family, lang)
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"upem": metrics.units_per_em, "advance": dict(metrics._advance),
+                                   "blanks": dict(metrics._blanks), "contextual": sorted(metrics._contextual),
+                                   "latin": dict(metrics._latin)}), "utf-8")
+        os.replace(tmp, file)
+    except OSError:
+        pass  # a read-only checkout builds all the same, only slower
+    return metrics
+
+
+def _parse(path: str, family: str, lang: str) -> FontMetrics:
     face = _open_face(path, family)
     lang_tag = _lang_tag(lang)
     cmap = face.getBestCmap()

@@ -130,6 +130,7 @@ class Composer:
         self.settings = settings
         self.body_size = body_size
         self._cache: dict[tuple, list[Line]] = {}
+        self.bodies: dict[tuple, list[SetLine]] = {}  # an article's body lines at a width, per looser setting
 
     def metrics(self, role: str) -> FontMetrics:
         r = self.palette[role]
@@ -152,7 +153,7 @@ class Composer:
                 # (the stretch per line stays under about an eighth of an em per character)
                 want, lo, hi = len(cached) + 1, width - 1.5 * size, width
                 found = None
-                for _ in range(12):
+                for _ in range(8):
                     mid = (lo + hi) / 2
                     n = len(compose_paragraph(text, width, size, metrics, settings, indent=indent, lead=lead_m,
                                               break_width=mid))
@@ -489,6 +490,15 @@ def body_lines(article: Article, width: float, composer: Composer, strings: Stri
                looser: frozenset[int] = frozenset()) -> list[SetLine]:
     """All body lines of an article at one column width, the byline run into the first paragraph; the blocks
     whose indices are in `looser` are set one line longer."""
+    key = (article.id, article.source, round(width, 3), looser)
+    cached = composer.bodies.get(key)
+    if cached is None:
+        cached = composer.bodies[key] = _body_lines(article, width, composer, strings, looser)
+    return cached
+
+
+def _body_lines(article: Article, width: float, composer: Composer, strings: Strings,
+                looser: frozenset[int]) -> list[SetLine]:
     size = composer.body_size
     out: list[SetLine] = []
     lead = strings.byline(article)

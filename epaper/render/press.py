@@ -88,6 +88,9 @@ class PressRender:
     profile: bytes | None
     findings: list[Finding]
     _workdir: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    # WeasyPrint names an image XObject after md5(URL); the separated copies live in a temporary folder, so
+    # their names are mapped back to those of the original files, which keeps the output reproducible.
+    image_names: dict[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         if self._workdir is not None:
@@ -274,7 +277,14 @@ def render_press(html: str, issue: Issue, layout: Layout, *, pages: Sequence[Pag
     findings.extend(audit_colours(rendered.document))
     if pages is not None:
         findings.extend(print_pdf.check_geometry(rendered, list(pages)))
-    return PressRender(rendered, variant, condition, profile, findings, workdir)
+    names = {_md5(new): _md5(old) for old, new in swap.items()}
+    return PressRender(rendered, variant, condition, profile, findings, workdir, names)
+
+
+def _md5(text: str) -> str:
+    import hashlib
+
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def _hex(colour) -> str:
@@ -380,8 +390,9 @@ def _finisher(job: PressRender, doc_id: str):
         pdf.add_object(intent)
         pdf.catalog["OutputIntents"] = pydyf.Array([intent.reference])
 
-        # Content that might name a Lab space: page streams and form XObjects, never images.
+        # Content that might name a Lab space or an image: page streams and form XObjects, never images.
         streams = [o for o in pdf.objects if isinstance(o, pydyf.Stream) and o.extra.get("Subtype") != "/Image"]
+        _rename_images(pdf, streams, job.image_names)
         used = b"\n".join(_raw(s) for s in streams)
 
         # the registration colour for the marks, a Separation /All over CMYK
@@ -435,12 +446,44 @@ def _finisher(job: PressRender, doc_id: str):
             text = b"".join(pydyf._to_bytes(i) for i in xmp.stream)
             stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'epaper:' + doc_id)}".encode()
             text = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, text)
+            text = re.sub(rb' pdfxid:part="\d+"', b"", text)  # not a property of the PDF/X id schema
             if job.variant == "pdf/x-1a":
                 text = re.sub(rb"(<pdfx:GTS_PDFXVersion>)PDF/X-1a:2003", rb"\1PDF/X-1:2003", text)
                 text = re.sub(rb"(<pdfxid:GTS_PDFXVersion>)PDF/X-1a:2003", rb"\1PDF/X-1:2003", text)
             xmp.stream = [text]
 
     return finish
+
+
+def _rename_images(pdf: pydyf.PDF, streams: list[pydyf.Stream], names: dict[str, str]) -> None:
+    """XObject names from the separated copies' URLs back to the originals' (i<md5 of URL><interpolate>)."""
+    if not names:
+        return
+    pattern = re.compile(r"i(" + "|".join(map(re.escape, names)) + r")([01])$")
+    renames: dict[str, str] = {}
+    for obj in pdf.objects:
+        xobjects = obj.get("XObject") if isinstance(obj, pydyf.Dictionary) else None
+        if isinstance(xobjects, dict):
+            for key in list(xobjects):
+                m = pattern.match(key)
+                if m:
+                    renames[key] = f"i{names[m.group(1)]}{m.group(2)}"
+                    xobjects[renames[key]] = xobjects.pop(key)
+    if not renames:
+        return
+    swaps = [(f"/{old} Do", f"/{new} Do") for old, new in renames.items()]
+    for stream in streams:
+        items = []
+        for item in stream.stream:
+            if isinstance(item, (bytes, str)):
+                is_bytes = isinstance(item, bytes)
+                text = item.decode("latin-1") if is_bytes else item
+                if " Do" in text:
+                    for old, new in swaps:
+                        text = text.replace(old, new)
+                item = text.encode("latin-1") if is_bytes else text
+            items.append(item)
+        stream.stream = items
 
 
 def _write_one(job: PressRender, document, target: Path, doc_id: str) -> None:
