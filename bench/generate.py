@@ -44,7 +44,7 @@ import random
 import re
 import shutil
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 try:
@@ -60,7 +60,8 @@ from epaper.fonts import load_palette
 from epaper.layout.autoplace import STRIP_WIDTHS, Shape, free_band, photo_spans, rank_for
 from epaper.layout.compose import CompositionSettings
 from epaper.layout.grid import Layout, Rect, Slot, load_layout
-from epaper.layout.place import Composer, Module, PageLayout, headline_boxes, layout_module, layout_page
+from epaper.errors import LayoutError
+from epaper.layout.place import Composer, Module, PageLayout, headline_boxes, layout_issue, layout_module
 from epaper.model import Article, Block, Issue, Page, Paper, Photo
 from epaper.source.folder import load_issue, load_paper
 from epaper.strings import Strings
@@ -375,10 +376,15 @@ class Engine:
         settings = CompositionSettings(**{f.name: getattr(paper.composition, f.name)
                                           for f in fields(paper.composition) if f.name in known})
         self.composer = Composer(self.palette, settings, self.layout.body_size)
+        self.measured = 0
 
     def module(self, story: Story, shape: Shape, root: Path) -> Module:
-        slot = Slot(name=story.id, col=0, span=shape.span, rank=shape.rank, photo_span=shape.photo_span)
-        return layout_module(story.article(root), slot, 0, self.layout, self.composer, self.strings)
+        """The story's module at its natural height. The story changes between calls while the Composer keeps
+        caches keyed by article id, so every measurement gets an id of its own."""
+        self.measured += 1
+        article = replace(story.article(root), id=f"{story.id}-m{self.measured}")
+        slot = Slot(name=article.id, col=0, span=shape.span, rank=shape.rank, photo_span=shape.photo_span)
+        return layout_module(article, slot, 0, self.layout, self.composer, self.strings)
 
     def room(self, story: Story, shape: Shape, target: int, root: Path) -> int:
         """Empty body lines when the module is `target` lines tall (negative: lines over)."""
@@ -777,15 +783,17 @@ class PageGenerator:
         return stories, page_layout, attempts
 
     def layout(self, stories: list[Story]) -> PageLayout | None:
+        """The page as the build lays it out: epaper.layout.place.layout_issue on a one-page issue (with a
+        Composer of its own, so nothing measured while writing is reused)."""
         eng = self.engine
         articles = {s.id: s.article(self.root) for s in stories}
         page = Page(self.number, "", "", self.template, tuple(s.id for s in stories))
         issue = Issue(paper=eng.paper, date=dt.date(self.year, 1, 1), number=1, pages=(page,), articles=articles,
                       root=self.root)
-        result = layout_page(issue, page, eng.layout, eng.composer, eng.strings)
-        if any(f.severity == "error" for f in result.findings):
+        try:
+            return layout_issue(issue, eng.layout, eng.palette, eng.strings)[0]
+        except LayoutError:
             return None
-        return result
 
 
 def _cuts(total: int, parts: tuple[int, ...], max_parts: int = 4):

@@ -133,7 +133,8 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         cover = print_pdf.front_page_png(rendered)
         epub_path = out / f"{issue.slug}.epub"
         epub.write_epub(issue, strings, epub_path, cover_png=cover, embed_fonts=options.embed_fonts,
-                        fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")])
+                        fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
+                        vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
         result.outputs.append(epub_path)
     return result
 

@@ -38,6 +38,7 @@ class Paper:
     slogan: str = ""
     address: str = ""
     epub_title: str = "{paper} {date:%Y年%-m月%-d日}"
+    epub_vertical: bool = False  # EPUB only: vertical-rl text, right-to-left page progression
     composition: Composition = field(default_factory=Composition)
 
     @property

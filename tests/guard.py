@@ -42,6 +42,8 @@ SYSTEM_READ = [
 ]
 # The repo's own read-only data; the source is allowed so that lazy imports during a build pass.
 REPO_READ = [REPO / "layouts", REPO / "fonts", REPO / "epaper"]
+# Caches a build may write besides its output: the font metrics (epaper.layout.fontmetrics.CACHE_DIR).
+CACHES = [REPO / "fonts" / ".cache"]
 
 
 def _is_write(mode: object, flags: object) -> bool:
@@ -118,7 +120,7 @@ class Guard:
 
     def __post_init__(self) -> None:
         self._write_roots = sorted({os.path.realpath(p) for p in
-                                    [*map(str, self.write), tempfile.gettempdir(), "/dev/null"]})
+                                    [*map(str, self.write), *map(str, CACHES), tempfile.gettempdir(), "/dev/null"]})
         reads = [*map(str, self.allow), *map(str, self.write), *map(str, REPO_READ), *SYSTEM_READ]
         self._read_roots = sorted({os.path.realpath(p) for p in reads})
 

@@ -231,7 +231,7 @@ CASES = [
     Case("truncated-jpeg", "a JPEG cut short is refused (WeasyPrint turns on LOAD_TRUNCATED_IMAGES)",
          {"articles/photo.md": PHOTO_MD.replace("images/p.png", "images/p.jpg")},
          prep=_write("images/p.jpg", truncated_jpeg()),
-         expect=("image 'images/p.jpg' cannot be read", "truncated"), where="photo.md:5"),
+         expect=("image 'images/p.jpg'", "truncated"), where="photo.md:5"),
     Case("png-bomb", "a PNG declaring 30,000 × 30,000 pixels is refused before any decoding",
          prep=_write("images/p.png", png_declaring(30_000, 30_000)),
          expect=("image 'images/p.png' cannot be read", "decompression bomb"), where="photo.md:5"),

@@ -399,3 +399,22 @@ def test_css_leaves_size_colour_and_layout_to_the_reader() -> None:
     for selector in (".kicker", "h1.title", ".subtitle", ".byline", "figcaption"):
         assert selector in code
     assert "text-indent: 2em" in code and "text-align: justify" in code
+
+
+def test_paper_setting_makes_the_built_epub_vertical(tmp_path: Path) -> None:
+    """epub_vertical in paper.toml reaches the EPUB through the build: vertical-rl CSS, rtl spine, valid."""
+    from epaper.build import BuildOptions
+    from epaper.build import build as build_issue
+
+    from .conftest import PAPER_TOML, write_issue
+
+    folder = write_issue(tmp_path, {"../paper.toml": PAPER_TOML + "epub_vertical = true\n"})
+    result = build_issue(folder, BuildOptions(out=tmp_path / "out", formats=("pdf", "epub")))
+    path = next(p for p in result.outputs if p.suffix == ".epub")
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        opf = next(z.read(n).decode() for n in names if n.endswith(".opf"))
+        css = "".join(z.read(n).decode() for n in names if n.endswith(".css"))
+    assert 'page-progression-direction="rtl"' in opf
+    assert "vertical-rl" in css
+    assert epubcheck_messages(path) == []

@@ -75,7 +75,12 @@ PAGE = table({"number": near(st.integers(0, 3)), "name": near(TEXT), "editor": n
               "template": near(st.sampled_from(["front", "inside", "frnt"])),
               "articles": near(st.lists(st.sampled_from(["lead", "photo", "sidebar", "Lead", "新闻", "", "../lead"]),
                                         max_size=3))},
-             {"designer": near(TEXT)})
+             {"designer": near(TEXT),
+              "pins": near(st.dictionaries(st.sampled_from(["lead", "photo", "sidebar"]),
+                                           near(st.fixed_dictionaries({}, optional={
+                                               "columns": near(st.integers(-1, 14)),
+                                               "zone": near(st.sampled_from(["side", "below", "", "top"]))})),
+                                           max_size=2))})
 ISSUE = table({"date": near(st.dates()), "number": near(st.integers(-2, 10**7)), "pages": near(st.lists(PAGE, max_size=3))},
               {"edition": near(st.sampled_from(["", "morning", "a/b", "晚"])), "lunar": near(TEXT),
                "weather": near(TEXT), "volume_number": near(st.integers())})

@@ -8,7 +8,8 @@ share the groups. For every seed:
   compares them with WeasyPrint's anchors and raises on a mismatch);
 - modules do not overlap each other or a zone, lie inside the type area, and hold their boxes;
 - every paragraph is in the PDF's text (content-stream order, whitespace removed) exactly once, and every
-  headline, subhead and caption is there;
+  headline, subhead and caption is there; PDFium's get_text_range() holds the same characters (its reading
+  order may move a line level with another module's line: such paragraphs are counted, not failed);
 - every body box shows the number of lines the composer planned (pdfplumber, glyph tops within 0.5 pt);
 - every page is filled (area_fill × text_fill) to at least 97 %, and the median page to at least 99 %.
 Set EPAPER_GENERATED_SEEDS=FIRST-LAST to run other seeds, EPAPER_GENERATED_DUMP=FILE to keep the records as JSON.
@@ -33,7 +34,7 @@ _first, _, _last = os.environ.get("EPAPER_GENERATED_SEEDS", "1-50").partition("-
 SEEDS = tuple(range(int(_first), int(_last or _first) + 1))
 GROUP = 5  # issues per build
 PARAMS = dict(articles_per_page=(3, 12), photos_per_page=(0, 4), length_range=(200, 3000))
-CHECKS = ("build", "overset", "overlap", "outside", "text", "lines")
+CHECKS = ("build", "overset", "overlap", "outside", "text", "lines", "reading_order")
 MIN_FILL, MEDIAN_FILL = 0.97, 0.99
 
 
@@ -52,6 +53,26 @@ def line_tops(tops, tolerance: float = 0.5) -> list[float]:
         if not out or top - out[-1] > tolerance:
             out.append(top)
     return out
+
+
+def stream_text(page) -> str:
+    """A page's text in content-stream order: its text objects in order, each object's characters in order.
+
+    (PDFium's get_text_range() is the text page's reading order, which moves a text object to an earlier line
+    when it shares that line's baseline band, e.g. a headline level with the last line of a module to its right.)
+    """
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    textpage = page.get_textpage()
+    out = []
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]):
+        n = raw.FPDFTextObj_GetText(obj, textpage, None, 0)
+        buf = ctypes.create_string_buffer(n)
+        raw.FPDFTextObj_GetText(obj, textpage, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n)
+        out.append(buf.raw.decode("utf-16-le").rstrip("\x00"))
+    return "".join(out)
 
 
 def merge(issues: list[tuple[int, Path]], out: Path) -> tuple[Path, list[tuple[int, int]]]:
@@ -93,16 +114,17 @@ def check_pages(result, pdf: Path, origin: list[tuple[int, int]], records: dict[
     layout = load_layout(LAYOUTS, result.issue.paper.layout)
     doc = pdfium.PdfDocument(pdf)
     try:
-        texts = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+        stream = [squeeze(stream_text(doc[i])) for i in range(len(doc))]
+        reading = [squeeze(doc[i].get_textpage().get_text_range()) for i in range(len(doc))]
     finally:
         doc.close()
     seed_text: dict[int, str] = {}
-    for (seed, _), text in zip(origin, texts):
-        seed_text[seed] = seed_text.get(seed, "") + squeeze(text)
-    stream_text: dict[int, str] = {}
-    with pdfplumber.open(pdf) as plumbed:
-        for (seed, _), page in zip(origin, plumbed.pages):
-            stream_text[seed] = stream_text.get(seed, "") + squeeze("".join(c["text"] for c in page.chars))
+    seed_reading: dict[int, str] = {}
+    for (seed, number), text, read in zip(origin, stream, reading):
+        seed_text[seed] = seed_text.get(seed, "") + text
+        seed_reading[seed] = seed_reading.get(seed, "") + read
+        if sorted(text) != sorted(read):  # PDFium's text page holds exactly the characters drawn
+            records[seed]["text"].append(f"page {number}: get_text_range() and the content stream differ")
     eps = 0.01
     with pdfplumber.open(pdf) as plumbed:
         for page_layout, page, (seed, number) in zip(result.pages, plumbed.pages, origin):
@@ -150,15 +172,16 @@ def check_pages(result, pdf: Path, origin: list[tuple[int, int]], records: dict[
                     n = text.count(squeeze(para))
                     if n != 1:
                         rec["text"].append(f"{where}, {art.id}: paragraph found {n} times: {para[:24]}…")
-                    n2 = stream_text[seed].count(squeeze(para))
-                    if n2 != 1:
-                        rec["text"].append(f"STREAM {where}, {art.id}: paragraph found {n2} times: {para[:24]}…")
+                    elif squeeze(para) not in seed_reading[seed]:
+                        # not an error of ours: PDFium's reading order merged another module's line into it
+                        rec["reading_order"].append(f"{where}, {art.id}: {para[:24]}…")
                 parts = [art.kicker, art.title, art.subtitle, *(b.text for b in art.body if b.kind == "h"),
                          *(p.caption for p in art.photos)]
                 for part in parts:
                     if part and squeeze(part) not in text:
                         rec["text"].append(f"{where}, {art.id}: missing {part[:24]}")
-            # every body box shows the lines the composer planned, one line pitch apart
+            # every body box shows the lines the composer planned (subheads, a size up, are lines too), and the
+            # body-size lines sit on the box's line pitch
             chars = [c for c in page.chars if c["text"].strip()]
             for m in mods:
                 for box in m.boxes:
@@ -166,16 +189,17 @@ def check_pages(result, pdf: Path, origin: list[tuple[int, int]], records: dict[
                         continue
                     r = box.rect
                     inside = [c for c in chars if r.x - 1 <= c["x0"] and c["x1"] <= r.x + r.w + 1
-                              and r.y - 1 <= c["top"] and c["bottom"] <= r.y + r.h + 1
-                              and abs(c["size"] - box.size) < 0.1]
+                              and r.y - 3 <= c["top"] and c["bottom"] <= r.y + r.h + 3]
                     tops = line_tops(c["top"] for c in inside)
                     if len(tops) != len(box.lines):
                         rec["lines"].append(f"{where}, {m.article.id}: {len(tops)} lines rendered in a box "
                                             f"of {len(box.lines)} at ({r.x:.1f}, {r.y:.1f})")
-                    steps = [b - a for a, b in zip(tops, tops[1:])]
-                    if any(abs(s - box.line_height) > 0.1 for s in steps):
-                        rec["lines"].append(f"{where}, {m.article.id}: line steps {sorted(set(round(s, 2) for s in steps))} "
-                                            f"≠ {box.line_height:.2f}")
+                    body = line_tops(c["top"] for c in inside if abs(c["size"] - box.size) < 0.1)
+                    for a, b in zip(body, body[1:]):
+                        steps = round((b - a) / box.line_height)
+                        if steps < 1 or abs((b - a) - steps * box.line_height) > 0.1:
+                            rec["lines"].append(f"{where}, {m.article.id}: lines {b - a:.2f} pt apart in a box "
+                                                f"of pitch {box.line_height:.2f}")
 
 
 def check_group(seeds: tuple[int, ...], work: str) -> dict[int, dict]:
@@ -273,9 +297,11 @@ def test_fill_statistics(generated, capsys):
     assert fills, "no page was built"
     median = statistics.median(fills)
     secs = {k: sum(r["seconds"][k] for r in generated["records"].values()) for k in ("generate", "build", "check")}
+    reordered = {s: len(r["reading_order"]) for s, r in generated["records"].items() if r["reading_order"]}
     with capsys.disabled():
         print(f"\n{len(generated['records'])} generated issues, {len(fills)} pages: fill min {min(fills):.2%}, "
-              f"median {median:.2%}, mean {statistics.fmean(fills):.2%}; {generated['seconds']:.0f} s wall with "
-              f"{generated['workers']} workers (CPU: generate {secs['generate']:.0f} s, build {secs['build']:.0f} s, "
-              f"check {secs['check']:.0f} s)")
+              f"median {median:.2%}, mean {statistics.fmean(fills):.2%}; {generated['seconds']:.0f} s with "
+              f"{generated['workers']} workers (in the workers: generate {secs['generate']:.0f} s, build "
+              f"{secs['build']:.0f} s, check {secs['check']:.0f} s); paragraphs split by PDFium's reading "
+              f"order, by seed: {reordered or 'none'}")
     assert median >= MEDIAN_FILL, f"median page fill {median:.2%} < {MEDIAN_FILL:.0%}"

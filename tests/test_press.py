@@ -8,7 +8,6 @@ newsprint profile exists to ship, so the test makes a small, valid one).
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
 import struct
 import subprocess
@@ -107,7 +106,7 @@ def _press(issue_dir: Path, out: Path, *, page_index: int | None = None, **optio
     job = press.render_press(html, issue, layout, pages=pages, options=press.PressOptions(**options),
                              roots=[LAYOUTS, FONTS])
     try:
-        result = press.write_press(job, out, issue, layout, options=press.PressOptions(**options))
+        result = press.write_press(job, out, issue, layout)
     finally:
         job.close()
     return issue, job, result
@@ -211,7 +210,8 @@ def test_trim_and_bleed_boxes_on_every_page(made):
             for page in pdf.pages:
                 trim, box, media = _box(page, "/TrimBox"), _box(page, "/BleedBox"), _box(page, "/MediaBox")
                 assert abs(trim[2] - trim[0] - 390 * MM) < 0.05 and abs(trim[3] - trim[1] - 545 * MM) < 0.05
-                assert [round(v, 2) for v in box] == [round(t + d, 2) for t, d in zip(trim, (-bleed, -bleed, bleed, bleed))]
+                grown = [round(t + d, 2) for t, d in zip(trim, (-bleed, -bleed, bleed, bleed))]
+                assert [round(v, 2) for v in box] == grown
                 assert media[0] < box[0] and media[1] < box[1] and media[2] > box[2] and media[3] > box[3]
                 assert "/Annots" not in page.obj  # PDF/X: no annotations on the printed area
 
@@ -259,7 +259,8 @@ def test_no_rgb_anywhere(made):
                 spaces = page.Resources.get("/ColorSpace", {})
                 for name, space in spaces.items():
                     family = str(space[0]) if isinstance(space, pikepdf.Array) else str(space)
-                    assert family in ("/Separation", "/ICCBased") and (family != "/ICCBased" or int(space[1].N) == 4), name
+                    assert family in ("/Separation", "/ICCBased"), name
+                    assert family != "/ICCBased" or int(space[1].N) == 4, name
                 for name, xobj in page.Resources.get("/XObject", {}).items():
                     if xobj.Subtype == "/Image":
                         assert xobj.ColorSpace == "/DeviceCMYK", name
@@ -304,7 +305,8 @@ def test_crop_marks_in_registration_colour_outside_the_bleed(made):
         assert stroke_space and len(points) == 16  # 8 marks, 2 points each
         for x, y in points:  # every point lies outside the BleedBox, on the line of a trim edge
             assert not (box[0] < x < box[2] and box[1] < y < box[3])
-            assert any(abs(x - v) < 0.01 for v in (trim[0], trim[2])) or any(abs(y - v) < 0.01 for v in (trim[1], trim[3]))
+            on_edge_x = any(abs(x - v) < 0.01 for v in (trim[0], trim[2]))
+            assert on_edge_x or any(abs(y - v) < 0.01 for v in (trim[1], trim[3]))
 
 
 def test_fonts_embedded(made):
@@ -315,7 +317,8 @@ def test_fonts_embedded(made):
             assert fonts
             for font in fonts:
                 descendant = font.DescendantFonts[0] if font.Subtype == "/Type0" else font
-                assert any(k in descendant.FontDescriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+                files = ("/FontFile", "/FontFile2", "/FontFile3")
+                assert any(k in descendant.FontDescriptor for k in files), font.BaseFont
 
 
 def test_poppler_reads_and_renders(made, tmp_path):
@@ -354,7 +357,8 @@ def test_masthead_prints_red_and_body_black(x1a, tmp_path):
     with Image.open(next(tmp_path.glob("r*.png"))) as im:
         im = im.convert("RGB")
         slug = round(press.SLUG / 72 * 30)
-        reds = [px for px in pixels(im.crop((slug + 20, slug + 30, slug + 200, slug + 90))) if px[0] > 150 and px[1] < 100]
+        masthead = im.crop((slug + 20, slug + 30, slug + 200, slug + 90))
+        reds = [px for px in pixels(masthead) if px[0] > 150 and px[1] < 100]
         assert len(reds) > 200
         body = im.crop((slug + 20, slug + 200, slug + 120, slug + 300))
         darks = [px for px in pixels(body) if sum(px) < 300]
@@ -434,6 +438,18 @@ def test_colour_audit_names_rgb_left_in_a_layout():
     assert "<p class='x'>" in text and "color #123456" in text
     assert "<div class='y'>" in text and "border-top-color #ff0000" in text
     assert "<div class='z'>" in text and "translucent" in text
+
+
+def test_a_colour_missing_from_press_css_is_an_error(tmp_path):
+    """A paper layout that adds an RGB colour without its press.css line: the render audit names it (E520)."""
+    issue, layout, palette, strings = prepare(SEED_ISSUE)
+    pages = layout_issue(issue, layout, palette, strings)
+    html = print_pdf.render_html(issue, pages, layout, palette, strings, title="t")
+    html = html.replace("</body>", "<style>.rule-h { background: #555 }</style></body>")
+    job = press.render_press(html, issue, layout, pages=pages, roots=[LAYOUTS, FONTS])
+    job.close()
+    assert [(f.code, f.where) for f in job.findings] == [("E520", "page 1, <div class='rule-h'>")]
+    assert "background-color #555555" in job.findings[0].message
 
 
 def test_press_css_restates_every_colour_of_print_css():

@@ -29,6 +29,7 @@ from epaper.serve import SiteServer
 from epaper.strings import Strings
 
 from .conftest import MULTI_ISSUE, SEED_ISSUE
+from .test_layout import jumping_issue  # the 4-page sample with page 2 overfull
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -48,14 +49,16 @@ class BuiltIssue:
     pdf: Path
     layout_json: dict
     layout: Layout
-    url_path: str  # e.g. "2024-12/20/"
+    url_path: str  # the issue folder in its site root, e.g. "2024-12/20/"
+    url: str = ""  # the issue folder's URL on the test server
 
 
 @dataclass
 class Site:
     root: Path
     issues: dict[str, BuiltIssue]  # by ISO date
-    base: str = ""  # http://127.0.0.1:PORT/
+    jump: BuiltIssue  # an issue whose story continues on the next page (转版), in a site root of its own
+    base: str = ""  # http://127.0.0.1:PORT/main/, the site root of the two samples
     screens: Path = Path()
     shots: list[Path] = field(default_factory=list)
 
@@ -65,30 +68,45 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def build_into(site_root: Path, issue_dir: Path, out: Path, formats=("pdf", "epub")) -> BuiltIssue:
+    """Build an issue with the library API and write its web e-paper, as `epaper build --format web` will."""
+    result = build(issue_dir, BuildOptions(out=out, formats=formats))
+    pdf = next(p for p in result.outputs if p.suffix == ".pdf")
+    epub = next((p for p in result.outputs if p.suffix == ".epub"), None)
+    record = json.loads(next(p for p in result.outputs if p.name.endswith(".layout.json")).read_text("utf-8"))
+    layout = load_layout(LAYOUTS, result.issue.paper.layout)
+    strings = Strings(layout.folders, result.issue.paper.language)
+    written = write_site(site_root, result.issue, result.pages, pdf, epub, strings, layout=layout)
+    assert written == [site_root / issue_path(result.issue) / "index.html", site_root / "index.html"]
+    return BuiltIssue(result, pdf, record, layout, issue_path(result.issue) + "/")
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """Both sample issues built with the library API and written into one site root by separate write_site calls,
-    the older one last (the archive must sort), then served by http.server on 127.0.0.1."""
+    """Both sample issues written into one site root by separate write_site calls, the older one last (the archive
+    must sort), and a jumping variant of the 4-page sample into another; served by http.server on 127.0.0.1."""
     work = tmp_path_factory.mktemp("web")
-    root = work / "site"
+    sites = work / "sites"
+    root = sites / "main"
     issues: dict[str, BuiltIssue] = {}
     for issue_dir in (MULTI_ISSUE, SEED_ISSUE):
-        result = build(issue_dir, BuildOptions(out=work / "out"))
-        pdf = next(p for p in result.outputs if p.suffix == ".pdf")
-        epub = next(p for p in result.outputs if p.suffix == ".epub")
-        record = json.loads(next(p for p in result.outputs if p.name.endswith(".layout.json")).read_text("utf-8"))
-        layout = load_layout(LAYOUTS, result.issue.paper.layout)
-        strings = Strings(layout.folders, result.issue.paper.language)
-        written = write_site(root, result.issue, result.pages, pdf, epub, strings, layout=layout)
-        assert written == [root / issue_path(result.issue) / "index.html", root / "index.html"]
-        issues[result.issue.date.isoformat()] = BuiltIssue(result, pdf, record, layout, issue_path(result.issue) + "/")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
+        built = build_into(root, issue_dir, work / "out")
+        issues[built.result.issue.date.isoformat()] = built
+    jump_dir = jumping_issue(work / "jump-src")
+    toml = jump_dir / "issue.toml"
+    toml.write_text(toml.read_text("utf-8").replace("number = 14322", "number = 14322\njumps = true"), "utf-8")
+    jump = build_into(sites / "jump", jump_dir, work / "jump-out", formats=("pdf",))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(sites)))
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
+    server = f"http://127.0.0.1:{httpd.server_port}/"
+    for built in issues.values():
+        built.url = f"{server}main/{built.url_path}"
+    jump.url = f"{server}jump/{jump.url_path}"
     screens = work / "screenshots"
     screens.mkdir()
-    s = Site(root, issues, f"http://127.0.0.1:{httpd.server_port}/", screens)
+    s = Site(root, issues, jump, server + "main/", screens)
     yield s
     httpd.shutdown()
     httpd.server_close()
@@ -227,9 +245,11 @@ def test_keyboard_tab_to_a_region_and_enter(site, tab):
 
 # --- every page, every article ------------------------------------------------------------------------------------------
 
-def _chars(pdf: Path) -> list[tuple[float, float, list[dict]]]:
+def _chars(pdf: Path, indices: set[int]) -> dict[int, tuple[float, float, list[dict]]]:
+    """Page size (pt) and visible glyphs (pdfplumber: pt from the top-left) of the pages at `indices`."""
     with pdfplumber.open(pdf) as doc:
-        return [(p.width, p.height, [c for c in p.chars if c["text"].strip()]) for p in doc.pages]
+        return {i: (p.width, p.height, [c for c in p.chars if c["text"].strip()])
+                for i, p in enumerate(doc.pages) if i in indices}
 
 
 def _occurrences(chars: list[dict], text: str) -> list[list[dict]]:
@@ -252,68 +272,113 @@ def _inside(glyph: dict, box: tuple[float, float, float, float], sx: float, sy: 
             and glyph["top"] * sy >= y - tol and glyph["bottom"] * sy <= y + h + tol)
 
 
-def test_every_region_covers_its_article_and_leads_to_it(site, tab):
-    page = tab.page
+def check_regions(page, issue: BuiltIssue, numbers: set[int] | None = None) -> int:
+    """For every page (or those numbered in `numbers`) and every module on it: the link area is the module's
+    rectangle from the build, drawn over the image; it covers the PDF glyphs of its article; its link leads to
+    the article. Returns the number of areas checked."""
+    words = web_strings(issue.layout.folders, issue.result.issue.paper.language)
+    base = Strings(issue.layout.folders, issue.result.issue.paper.language)
+    wanted = {i for i, pl in enumerate(issue.result.pages) if numbers is None or pl.page.number in numbers}
+    pdf_pages = _chars(issue.pdf, wanted)
     checked = 0
-    for date, issue in site.issues.items():
-        words = web_strings(issue.layout.folders, issue.result.issue.paper.language)
-        pdf_pages = _chars(issue.pdf)
-        assert len(pdf_pages) == len(issue.result.pages)
-        for index, (pl, (pw, ph, chars)) in enumerate(zip(issue.result.pages, pdf_pages)):
-            url = f"{site.base}{issue.url_path}page-{pl.page.number:02d}.html"
-            page.goto(url)
-            page.wait_for_function("document.querySelector('.sheet-image').complete")
-            natural = page.evaluate("(() => { const i = document.querySelector('.sheet-image');"
-                                    " return [i.naturalWidth, i.naturalHeight]; })()")
-            sx, sy = natural[0] / pw, natural[1] / ph  # image px per pt, from the PDF's own page size
-            areas = page.evaluate("""(() => {
-                const img = document.querySelector('.sheet-image').getBoundingClientRect();
-                const k = document.querySelector('.sheet-image').naturalWidth / img.width;
-                return [...document.querySelectorAll('a.region')].map(a => {
-                    const r = a.querySelector('rect'), b = a.getBoundingClientRect();
-                    return {id: a.dataset.article, href: a.getAttribute('href'), label: a.getAttribute('aria-label'),
-                            attr: ['x', 'y', 'width', 'height'].map(n => parseFloat(r.getAttribute(n))),
-                            shown: [(b.left - img.left) * k, (b.top - img.top) * k, b.width * k, b.height * k]};
-                });
-            })()""")
-            assert [a["id"] for a in areas] == [m.article.id for m in pl.modules]
-            headlines = page.locator("#headlines ~ ol a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
-            assert headlines == [f"a/{m.article.id}.html" for m in pl.modules]
-            record = issue.layout_json["pages"][index]["modules"]
-            for m, area, rec in zip(pl.modules, areas, record):
-                where = f"{date} page {pl.page.number} {m.article.id}"
-                x, y, w, h = area["attr"]
-                # the area is the module's rectangle from the build (layout.json's record) scaled to image px
-                assert rec["article"] == m.article.id
-                expect = [rec["rect_mm"][k] * MM * s for k, s in (("x", sx), ("y", sy), ("w", sx), ("h", sy))]
-                assert all(abs(a - e) <= PX_TOLERANCE for a, e in zip(area["attr"], expect)), (where, area, expect)
-                # the overlay sits where the image is drawn
-                assert all(abs(a - e) <= PX_TOLERANCE for a, e in zip(area["shown"], area["attr"])), (where, area)
-                # every glyph inside the module's rectangle lies inside the area…
-                r = m.rect
-                own = [c for c in chars if r.x <= (c["x0"] + c["x1"]) / 2 <= r.x + r.w
-                       and r.y <= (c["top"] + c["bottom"]) / 2 <= r.y + r.h]
-                assert own, where
-                assert all(_inside(c, (x, y, w, h), sx, sy, PX_TOLERANCE) for c in own), where
-                # …and the article's own text, found in the page's glyph stream, is in it
-                art = m.article
-                texts = [t for t in (art.kicker, art.title, art.subtitle) if t]
-                paras = list(art.paragraphs) or [p.caption for p in art.photos]
-                texts += [squeeze(paras[0])[:16], squeeze(paras[-1])[-16:]]
-                for text in texts:
-                    runs = _occurrences(chars, text)
-                    assert runs, f"{where}: {text!r} not found in the PDF"
-                    assert all(_inside(c, (x, y, w, h), sx, sy, PX_TOLERANCE) for run in runs for c in run), \
-                        f"{where}: {text!r} outside its area"
-                assert area["label"] == (art.title or words["photo_news"] + words["label_join"] + paras[0][:18] + "…")
-                # the area's link leads to the article
-                page.click(f'a.region[data-article="{art.id}"]')
-                page.wait_for_url(f"**/{issue.url_path}a/{art.id}.html")
-                assert page.locator("h1").inner_text() == (art.title or words["photo_news"])
-                page.go_back()
-                page.wait_for_url(url)
-                checked += 1
+    for index in sorted(wanted):
+        pl, (pw, ph, chars) = issue.result.pages[index], pdf_pages[index]
+        url = f"{issue.url}page-{pl.page.number:02d}.html"
+        page.goto(url)
+        page.wait_for_function("document.querySelector('.sheet-image').complete")
+        natural = page.evaluate("(() => { const i = document.querySelector('.sheet-image');"
+                                " return [i.naturalWidth, i.naturalHeight]; })()")
+        sx, sy = natural[0] / pw, natural[1] / ph  # image px per pt, from the PDF's own page size
+        areas = page.evaluate("""(() => {
+            const img = document.querySelector('.sheet-image').getBoundingClientRect();
+            const k = document.querySelector('.sheet-image').naturalWidth / img.width;
+            return [...document.querySelectorAll('a.region')].map(a => {
+                const r = a.querySelector('rect'), b = a.getBoundingClientRect();
+                return {article: a.dataset.article, module: a.dataset.module, href: a.getAttribute('href'),
+                        label: a.getAttribute('aria-label'),
+                        attr: ['x', 'y', 'width', 'height'].map(n => parseFloat(r.getAttribute(n))),
+                        shown: [(b.left - img.left) * k, (b.top - img.top) * k, b.width * k, b.height * k]};
+            });
+        })()""")
+        assert [a["module"] for a in areas] == [m.dom_id for m in pl.modules]
+        assert [a["href"] for a in areas] == [f"a/{m.article.id}.html" for m in pl.modules]
+        headlines = page.locator("#headlines ~ ol a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        assert headlines == [f"a/{m.article.id}.html" for m in pl.modules]
+        record = issue.layout_json["pages"][index]["modules"]
+        for m, area, rec in zip(pl.modules, areas, record):
+            art, part = m.article, m.fragment.part if m.fragment else 0
+            where = f"{issue.url_path} page {pl.page.number} {m.dom_id}"
+            x, y, w, h = area["attr"]
+            # the area is the module's rectangle from the build (layout.json's record) scaled to image px
+            assert rec["id"] == m.dom_id
+            expect = [rec["rect_mm"][k] * MM * s for k, s in (("x", sx), ("y", sy), ("w", sx), ("h", sy))]
+            assert all(abs(a - e) <= PX_TOLERANCE for a, e in zip(area["attr"], expect)), (where, area, expect)
+            # the overlay sits where the image is drawn
+            assert all(abs(a - e) <= PX_TOLERANCE for a, e in zip(area["shown"], area["attr"])), (where, area)
+            # every glyph inside the module's rectangle lies inside the area…
+            r = m.rect
+            own = [c for c in chars if r.x <= (c["x0"] + c["x1"]) / 2 <= r.x + r.w
+                   and r.y <= (c["top"] + c["bottom"]) / 2 <= r.y + r.h]
+            assert own, where
+            assert all(_inside(c, (x, y, w, h), sx, sy, PX_TOLERANCE) for c in own), where
+            # …and the article's own text, found in the page's glyph stream, is in it: its headline, the start
+            # of its first paragraph and the end of its last, or of the part printed here (转版)
+            paras = list(art.paragraphs) or [p.caption for p in art.photos]
+            texts = [art.title] if part == 2 else [t for t in (art.kicker, art.title, art.subtitle) if t]
+            if part != 2:
+                texts.append(squeeze(paras[0])[:16])
+            if part != 1:
+                texts.append(squeeze(paras[-1])[-16:])
+            if part:
+                page_no = m.fragment.jump_to or m.fragment.jump_from
+                texts.append(base.fmt("jump_to" if part == 1 else "jump_from", page=page_no))
+            for text in texts:
+                runs = _occurrences(chars, text)
+                assert runs, f"{where}: {text!r} not found in the PDF"
+                assert all(_inside(c, (x, y, w, h), sx, sy, PX_TOLERANCE) for run in runs for c in run), \
+                    f"{where}: {text!r} outside its area"
+            label = art.title or words["photo_news"] + words["label_join"] + paras[0][:18] + "…"
+            if part == 2:
+                label += base.fmt("jump_from", page=m.fragment.jump_from)
+            assert area["label"] == label
+            # the area's link leads to the article
+            page.click(f'a.region[data-module="{m.dom_id}"]')
+            page.wait_for_url(f"**/{issue.url_path}a/{art.id}.html")
+            assert page.locator("h1").inner_text() == (art.title or words["photo_news"])
+            page.go_back()
+            page.wait_for_url(url)
+            checked += 1
+    return checked
+
+
+def test_every_region_covers_its_article_and_leads_to_it(site, tab):
+    checked = sum(check_regions(tab.page, issue) for issue in site.issues.values())
     assert checked == sum(len(pl.modules) for i in site.issues.values() for pl in i.result.pages)
+    tab.check()
+
+
+def test_a_story_continued_on_another_page(site, tab):
+    """转版: both parts are link areas to one article page, which holds the whole story and shows both parts."""
+    issue = site.jump
+    parts = [(pl.page.number, m) for pl in issue.result.pages for m in pl.modules if m.fragment]
+    assert len(parts) == 2, "the jumping sample no longer jumps"
+    (first, part1), (second, part2) = parts
+    art = part1.article
+    assert part2.article is art and part2.dom_id != part1.dom_id
+    assert check_regions(tab.page, issue, {first, second}) == sum(
+        len(pl.modules) for pl in issue.result.pages if pl.page.number in (first, second))
+    page = tab.page
+    page.goto(f"{issue.url}a/{art.id}.html")
+    body = squeeze(page.locator(".story-body").inner_text())
+    assert all(squeeze(p) in body for p in art.paragraphs)
+    assert "下转" not in body and "上接" not in body
+    backs = page.locator(".location").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert backs == [f"../page-{first:02d}.html#r-{part1.dom_id}", f"../page-{second:02d}.html#r-{part2.dom_id}"]
+    assert f"（下转第{second}版）" in page.locator(".on-page").inner_text()
+    shot(site, page, "article-continued", full_page=True)
+    page.locator(".location").nth(1).click()
+    page.wait_for_url(f"**/page-{second:02d}.html#r-*")
+    assert page.evaluate("document.querySelector(':target').dataset.module") == part2.dom_id
     tab.check()
 
 

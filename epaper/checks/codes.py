@@ -86,7 +86,8 @@ CODES: dict[str, Code] = {
 def finding(code: str, message: str, where: str = "", hint: str | None = None) -> Finding:
     """A Finding with the table's severity and, unless given, its hint."""
     entry = CODES[code]
-    return Finding(code, entry.severity, message, where=where, hint=entry.hint if hint is None else hint)  # type: ignore[arg-type]
+    hint = entry.hint if hint is None else hint
+    return Finding(code, entry.severity, message, where=where, hint=hint)  # type: ignore[arg-type]
 
 
 def markdown_table() -> str:

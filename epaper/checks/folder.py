@@ -203,7 +203,8 @@ def check_brackets(raw: RawIssue, findings: list[Finding]) -> None:
     for art in raw.articles.values():
         if art.src is None:
             continue
-        fields: list[tuple[tuple, str]] = [((key,), art.meta[key]) for key in ("kicker", "title", "subtitle", "dateline")
+        fields: list[tuple[tuple, str]] = [((key,), art.meta[key]) for key in ("kicker", "title", "subtitle",
+                                                                                "dateline")
                                            if isinstance(art.meta.get(key), str)]
         for i, photo in enumerate(art.meta.get("photos") or []):
             if isinstance(photo, dict):

@@ -12,6 +12,7 @@ from ..errors import Finding
 from .codes import finding
 
 RGB_SPACES = ("/DeviceRGB", "/CalRGB", "/RGB")  # /RGB: the inline-image abbreviation
+FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
 def check_outputs(paths: Iterable[Path | str]) -> list[Finding]:
@@ -126,7 +127,7 @@ def check_fonts(pdf, path: Path) -> list[Finding]:
                 continue  # glyphs are content streams of the file
             desc_font = font.DescendantFonts[0] if subtype == "/Type0" else font
             descriptor = desc_font.get("/FontDescriptor")
-            embedded = descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            embedded = descriptor is not None and any(k in descriptor for k in FONT_FILES)
             if not embedded:
                 name = str(font.get("/BaseFont", "?")).lstrip("/")
                 out.append(finding("E611", f"font {name} is not embedded", where=f"{path} page {number}"))
@@ -236,9 +237,10 @@ def check_rgb(pdf, path: Path) -> list[Finding]:
             if _space_is_rgb(space, resources):
                 report(number, f"RGB colour space {name} in the resources")
         for name, xobj in (resources.get("/XObject") or {}).items():
-            if isinstance(xobj, pikepdf.Stream) and xobj.get("/Subtype") == "/Image" and not xobj.get("/ImageMask", False):
-                space = xobj.get("/ColorSpace")
-                if space is not None and _space_is_rgb(space, resources):
+            if not isinstance(xobj, pikepdf.Stream) or xobj.get("/Subtype") != "/Image":
+                continue
+            space = xobj.get("/ColorSpace")
+            if not xobj.get("/ImageMask", False) and space is not None and _space_is_rgb(space, resources):
                     report(number, f"RGB image {name}")
         for name, shading in (resources.get("/Shading") or {}).items():
             if _space_is_rgb(shading.get("/ColorSpace"), resources):

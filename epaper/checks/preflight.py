@@ -181,7 +181,8 @@ def check_resolution(pages: list[PageLayout], loaded: Loaded, root: Path, findin
                     continue
                 seen.add(key)
                 where = f"page {number}, article '{module.article.id}'"
-                size = f"{photo.width_px}×{photo.height_px} px over {ph.rect.w / 72 * 25.4:.0f}×{ph.rect.h / 72 * 25.4:.0f} mm"
+                w_mm, h_mm = ph.rect.w / 72 * 25.4, ph.rect.h / 72 * 25.4
+                size = f"{photo.width_px}×{photo.height_px} px over {w_mm:.0f}×{h_mm:.0f} mm"
                 rel = os.path.relpath(loaded.original(photo.path, root), root)
                 if ppi < PPI_ERROR:
                     findings.append(finding("E405", f"{rel}: {ppi:.0f} ppi ({size})", where=where))

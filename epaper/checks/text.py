@@ -6,7 +6,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 OPENERS = {"（": "）", "(": ")", "【": "】", "[": "]", "《": "》", "〈": "〉", "「": "」", "『": "』", "〔": "〕",
            "{": "}", "“": "”", "‘": "’", "〖": "〗"}

@@ -26,6 +26,7 @@ One render serves every file: the per-page PDFs are `document.copy([page])` of i
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -39,6 +40,7 @@ import pydyf
 from markupsafe import escape
 from PIL import Image, ImageChops, ImageCms, ImageMath, ImageOps
 
+from ..checks.codes import finding
 from ..errors import Finding, InputError
 from ..layout.grid import MM, Layout
 from ..layout.place import PageLayout
@@ -83,6 +85,7 @@ class PressRender:
     """The press document, laid out once; the files are written from it."""
 
     rendered: print_pdf.Rendered
+    options: PressOptions
     variant: str
     condition: str
     profile: bytes | None
@@ -188,28 +191,28 @@ def separate_newsprint(rgb: Image.Image, total_ink: float = TOTAL_INK) -> Image.
 
 def separate_photo(src: Path, dst: Path, *, size: tuple[int, int] | None = None, profile: bytes | None = None,
                    total_ink: float = TOTAL_INK, quality: int = 90) -> None:
-    """One photo to a CMYK JPEG: EXIF orientation applied, transparency flattened on white, optionally resized."""
+    """One photo to a CMYK JPEG: EXIF orientation applied, transparency flattened on white, optionally resized.
+
+    A photo that already is CMYK is passed through (resized if asked): it was separated by someone who knew
+    the press. RGB goes through the paper's profile (perceptual) when there is one, else separate_newsprint.
+    """
     with Image.open(src) as im:
         im = ImageOps.exif_transpose(im)
         if im.mode == "CMYK":
-            cmyk = im.copy()
+            image = im.copy()
         else:
             rgba = im.convert("RGBA")
-            rgb = Image.new("RGB", rgba.size, (255, 255, 255))
-            rgb.paste(rgba, mask=rgba.getchannel("A"))
-            cmyk = None
-    if size and cmyk is None and size != rgb.size:
-        rgb = rgb.resize(size, Image.Resampling.LANCZOS)
-    elif size and cmyk is not None and size != cmyk.size:
-        cmyk = cmyk.resize(size, Image.Resampling.LANCZOS)
-    if cmyk is None:
-        if profile is not None:
-            import io
-            cmyk = ImageCms.profileToProfile(rgb, ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(profile)),
-                                             renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="CMYK")
-        else:
-            cmyk = separate_newsprint(rgb, total_ink)
-    cmyk.save(dst, format="JPEG", quality=quality, optimize=True)
+            image = Image.new("RGB", rgba.size, (255, 255, 255))
+            image.paste(rgba, mask=rgba.getchannel("A"))
+    if size and size != image.size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    if image.mode == "RGB" and profile is not None:
+        target = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        image = ImageCms.profileToProfile(image, ImageCms.createProfile("sRGB"), target,
+                                          renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="CMYK")
+    elif image.mode == "RGB":
+        image = separate_newsprint(image, total_ink)
+    image.save(dst, format="JPEG", quality=quality, optimize=True)
 
 
 def photo_sizes(pages: Iterable[PageLayout], max_ppi: float) -> dict[Path, tuple[int, int]]:
@@ -266,8 +269,7 @@ def render_press(html: str, issue: Issue, layout: Layout, *, pages: Sequence[Pag
                 separate_photo(photo.path, dst, size=sizes.get(photo.path), profile=profile,
                                total_ink=options.total_ink, quality=options.jpeg_quality)
             except (OSError, ValueError, ImageCms.PyCMSError) as exc:
-                findings.append(Finding("E521", "error", f"photo cannot be separated to CMYK: {exc}",
-                                        where=str(photo.path), hint="re-save the image as RGB JPEG or PNG"))
+                findings.append(finding("E521", f"photo cannot be separated to CMYK: {exc}", where=str(photo.path)))
                 continue
             seen[photo.path] = dst
             swap[photo.path.as_uri()] = dst.as_uri()
@@ -278,7 +280,7 @@ def render_press(html: str, issue: Issue, layout: Layout, *, pages: Sequence[Pag
     if pages is not None:
         findings.extend(print_pdf.check_geometry(rendered, list(pages)))
     names = {_md5(new): _md5(old) for old, new in swap.items()}
-    return PressRender(rendered, variant, condition, profile, findings, workdir, names)
+    return PressRender(rendered, options, variant, condition, profile, findings, workdir, names)
 
 
 def _md5(text: str) -> str:
@@ -328,14 +330,14 @@ def audit_colours(document) -> list[Finding]:
                 if bad and key not in seen:
                     seen.add(key)
                     what = "translucent" if colour.space == "device-cmyk" else "not CMYK"
-                    findings.append(Finding("E520", "error", f"{prop} {_hex(colour)} is {what} in the press file",
-                                            where=where, hint="give it an opaque device-cmyk() colour in press.css"))
+                    findings.append(finding("E520", f"{prop} {_hex(colour)} is {what} in the press file",
+                                            where=where))
             if isinstance(box, boxes.ReplacedBox):
                 mode = getattr(box.replacement, "mode", "vector")
                 key = ("image", mode, tag, cls)
                 if mode != "CMYK" and key not in seen:
                     seen.add(key)
-                    findings.append(Finding("E520", "error", f"image in {mode} in the press file", where=where,
+                    findings.append(finding("E520", f"image in {mode} in the press file", where=where,
                                             hint="press images are separated to CMYK JPEG; SVG is not supported"))
     return findings
 
@@ -492,16 +494,20 @@ def _write_one(job: PressRender, document, target: Path, doc_id: str) -> None:
 
 
 def write_press(source: str | PressRender, out_dir: Path, issue: Issue, layout: Layout, *,
-                pages: Sequence[PageLayout] | None = None, options: PressOptions = PressOptions(),
+                pages: Sequence[PageLayout] | None = None, options: PressOptions | None = None,
                 roots: Sequence[Path] = ()) -> PressResult:
     """Write SLUG-DATE.press.pdf and (per_page) SLUG-DATE.pNN.press.pdf into out_dir.
 
-    `source` is the print HTML (print_pdf.render_html) or a PressRender from render_press (render first when
-    the caller gates on findings before writing anything). Files are written beside their targets and moved
-    into place only when all of them were written.
+    `source` is the print HTML (print_pdf.render_html) or a PressRender from render_press: render first when
+    the caller gates on findings before writing anything (the render's options then apply; `pages`, `options`
+    and `roots` are for rendering here). Nothing checks the findings here. Files are written beside their
+    targets and moved into place only when all of them were written.
     """
-    job = source if isinstance(source, PressRender) else render_press(source, issue, layout, pages=pages,
-                                                                      options=options, roots=roots)
+    if isinstance(source, PressRender):
+        job = source
+    else:
+        job = render_press(source, issue, layout, pages=pages, options=options or PressOptions(), roots=roots)
+    options = job.options
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     issue_pdf, page_pdfs = press_paths(issue, out_dir)

@@ -113,6 +113,13 @@ class Words:
         snippet = text[:18] + ("…" if len(text) > 18 else "")
         return self.web["photo_news"] + (self.web["label_join"] + snippet if snippet else "")
 
+    def module_label(self, module: Module) -> str:
+        """A module's link text: a continuation (转版) adds （上接第X版） to the article's label."""
+        fragment = module.fragment
+        if fragment is not None and fragment.jump_from:
+            return self.label(module.article) + self.base.fmt("jump_from", page=fragment.jump_from)
+        return self.label(module.article)
+
 
 # --- the issue ---------------------------------------------------------------------------------------------------
 
@@ -154,7 +161,8 @@ def figure(article: Article, index: int, rasters: list[Raster], words: Words) ->
 def region(module: Module, images: PageImages, words: Words) -> dict[str, Any]:
     """A module's rectangle (pt from the trim's top-left) as a link area in the screen image's pixels."""
     r = module.rect
-    return {"id": module.article.id, "href": f"a/{module.article.id}.html", "label": words.label(module.article),
+    return {"id": module.dom_id, "article": module.article.id, "href": f"a/{module.article.id}.html",
+            "label": words.module_label(module),
             "x": round(r.x * images.sx, 2), "y": round(r.y * images.sy, 2),
             "w": round(r.w * images.sx, 2), "h": round(r.h * images.sy, 2)}
 
@@ -234,8 +242,8 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
     date_full = words.date_full(issue)
     page_list = [{"number": p.page.number, "name": p.page.name, "label": words.page_label(p.page),
                   "heading": words.page_heading(p.page), "href": f"{stem}.html", "thumb": im.thumb,
-                  "articles": [{"id": m.article.id, "title": words.label(m.article), "href": f"a/{m.article.id}.html"}
-                               for m in p.modules]}
+                  "articles": [{"id": m.dom_id, "article": m.article.id, "title": words.module_label(m),
+                                "href": f"a/{m.article.id}.html"} for m in p.modules]}
                  for p, stem, im in zip(pages, stems, images)]
     common = {"issue": issue, "paper": issue.paper, "lang": issue.paper.language, "s": words.web, "ps": words.base,
               "site_title": title, "date_full": date_full, "pages": page_list, "downloads": downloads,
@@ -249,7 +257,6 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
         target.write_text(html, encoding="utf-8", newline="\n")
 
     render("issue.html.jinja", out / "index.html", "")
-    order = [(p, m) for p in pages for m in p.modules]
     for i, (p, stem, im, pdf_file) in enumerate(zip(pages, stems, images, page_pdfs)):
         regions = [region(m, im, words) for m in p.modules]
         render("page.html.jinja", out / f"{stem}.html", "", page=page_list[i], image=im, regions=regions,
@@ -258,26 +265,35 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
                          "size": human_size(pdf_file.stat().st_size), "type": "application/pdf"},
                image_alt=words.web.fmt("page_image_alt", page_label=page_list[i]["label"], name=p.page.name),
                regions_label=words.web.fmt("regions_label", page_label=page_list[i]["label"]))
-    for j, (p, m) in enumerate(order):
-        i = pages.index(p)
-        im = images[i]
-        article = m.article
-        # Where the story sits on its page, drawn over the thumbnail (whose pixels scale like the screen image's).
-        k = im.thumb.width / im.screen.width
-        spot = region(m, im, words)
-        spot = {key: round(spot[key] * k, 2) for key in ("x", "y", "w", "h")}
 
-        def link(pair: tuple[PageLayout, Module] | None) -> dict[str, str] | None:
-            if pair is None:
-                return None
-            return {"href": f"{pair[1].article.id}.html", "title": words.label(pair[1].article)}
+    # One article page per article, however many parts (转版) it is printed in.
+    parts: dict[str, list[tuple[int, Module]]] = {}
+    for i, p in enumerate(pages):
+        for m in p.modules:
+            parts.setdefault(m.article.id, []).append((i, m))
+    order = list(parts)
 
-        render("article.html.jinja", out / "a" / f"{article.id}.html", "../", article=article,
-               heading=words.heading(article), label=words.label(article), blocks=article_blocks(article, words), figures=figures[article.id],
-               page=page_list[i], image=im, spot=spot,
-               back=f"../{stems[i]}.html#r-{article.id}",
-               others=[a for a in page_list[i]["articles"] if a["id"] != article.id],
-               prev=link(order[j - 1] if j > 0 else None), next=link(order[j + 1] if j + 1 < len(order) else None))
+    def link(art_id: str) -> dict[str, str]:
+        return {"href": f"{art_id}.html", "title": words.label(issue.articles[art_id])}
+
+    for j, art_id in enumerate(order):
+        article = issue.articles[art_id]
+        first = parts[art_id][0][0]
+        locations = []
+        for i, m in parts[art_id]:
+            # Where the part sits on its page, drawn over the thumbnail (whose pixels scale like the screen image's).
+            im = images[i]
+            k = im.thumb.width / im.screen.width
+            spot = region(m, im, words)
+            locations.append({"page": page_list[i], "thumb": im.thumb, "back": f"../{stems[i]}.html#r-{m.dom_id}",
+                              **{key: round(spot[key] * k, 2) for key in ("x", "y", "w", "h")}})
+        continued = [words.base.fmt("jump_to", page=pages[i].page.number) for i, _ in parts[art_id][1:]]
+        render("article.html.jinja", out / "a" / f"{art_id}.html", "../", article=article,
+               heading=words.heading(article), label=words.label(article), blocks=article_blocks(article, words),
+               figures=figures[art_id], page=page_list[first], locations=locations, continued="".join(continued),
+               back=locations[0]["back"],
+               others=[a for a in page_list[first]["articles"] if a["article"] != art_id],
+               prev=link(order[j - 1]) if j > 0 else None, next=link(order[j + 1]) if j + 1 < len(order) else None)
 
     manifest = {
         "format": MANIFEST_FORMAT,
@@ -287,8 +303,8 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
         "issue_number": common["issue_number"], "page_count": common["page_count"],
         "pages": [{"number": pl["number"], "name": pl["name"], "label": pl["label"], "href": pl["href"],
                    "thumb": {"href": pl["thumb"].href, "width": pl["thumb"].width, "height": pl["thumb"].height},
-                   "articles": [{"id": m.article.id, "title": words.label(m.article), "rect_mm": m.rect.mm()}
-                                for m in p.modules]}
+                   "articles": [{"id": m.dom_id, "article": m.article.id, "title": words.module_label(m),
+                                 "rect_mm": m.rect.mm()} for m in p.modules]}
                   for pl, p in zip(page_list, pages)],
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

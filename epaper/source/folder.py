@@ -25,6 +25,7 @@ PAPER_FIELDS = {
     "slogan": Field("str"),
     "address": Field("str"),
     "epub_title": Field("str", what="a pattern with {paper} and {date:%Y年%-m月%-d日}"),
+    "epub_vertical": Field("bool", what="set the EPUB in vertical writing (vertical-rl, right-to-left pages)"),
     "composition": Field("table"),
 }
 COMPOSITION_FIELDS = {
