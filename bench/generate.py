@@ -126,8 +126,14 @@ def cn_decimal(text: str) -> str:
 class Writer:
     """Fills templates from the vocabulary with one random stream; remembers the sentences used in an issue."""
 
+    STICKY = ("quote", "scene", "site")  # phrases a story should not repeat
+
     def __init__(self, rng: random.Random, latin: bool, year: int, used: set[str]):
         self.rng, self.latin, self.year, self.used = rng, latin, year, used
+        self.in_story: set[str] = set()
+
+    def new_story(self) -> None:
+        self.in_story = set()
 
     # numbers -----------------------------------------------------------------------------------------------
     def num(self, kind: str) -> str:
@@ -198,8 +204,12 @@ class Writer:
                 key = "topic"
             choices = table.get(key) or vocab.GENERAL[key]
             fresh = [c for c in choices if c not in seen] or list(choices)
+            if key in self.STICKY:
+                fresh = [c for c in fresh if c not in self.in_story] or fresh
             choice = self.rng.choice(fresh)
             seen.add(choice)
+            if key in self.STICKY:
+                self.in_story.add(choice)
             return self.fill(choice, theme, seen)
 
         return re.sub(r"\{([a-z0-9_:]+)\}", slot, template)
@@ -672,6 +682,7 @@ class PageGenerator:
         story, shape, target, eng = item.story, item.shape, item.target, self.engine
         if story.kind != "article":
             return 0
+        writer.new_story()
         hi_c = self.length_range[1]
         story.blocks = []
         per_para = rng.randint(2, 4)

@@ -22,7 +22,7 @@ from .strings import Strings
 HOME = Path(__file__).resolve().parent.parent
 LAYOUTS = HOME / "layouts"
 FONTS = HOME / "fonts"
-FORMATS = ("pdf", "epub")
+FORMATS = ("pdf", "epub", "web")
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,9 @@ class BuildOptions:
     """What to build and how; the CLI fills this from its flags, library callers directly."""
 
     out: Path = Path("out")
-    formats: tuple[str, ...] = FORMATS
+    # The library builds print and EPUB unless asked; the CLI's default is all three (FORMATS).
+    formats: tuple[str, ...] = ("pdf", "epub")
+    site: Path | None = None  # root of the web e-paper (往期 of every issue built into it); default: <out>/site
     marks: bool = False  # bleed and crop marks on the print PDF
     strict: bool = False  # warnings fail the build
     embed_fonts: bool = False  # subset the palette's fonts into the EPUB
@@ -136,6 +138,14 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
                         fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
                         vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
         result.outputs.append(epub_path)
+    if "web" in options.formats:
+        progress("writing the web e-paper")
+        from .render import web
+        pdf_source = pdf_path if "pdf" in options.formats else rendered.document.write_pdf(
+            pdf_identifier=issue.slug.encode("utf-8"))
+        epub_source = out / f"{issue.slug}.epub" if "epub" in options.formats else None
+        result.outputs.extend(web.write_site(options.site or out / "site", issue, pages, pdf_source, epub_source,
+                                             strings, layout=layout))
     return result
 
 

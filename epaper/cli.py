@@ -50,16 +50,17 @@ def _fail(exc: EpaperError) -> None:
 def build(
     issue_dirs: Annotated[list[Path], typer.Argument(help="Issue folders (each holds issue.toml).", metavar="ISSUE_DIR...")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("out"),
-    format: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="pdf or epub; repeat for several. Default: all.")] = None,
+    format: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="pdf, epub or web; repeat for several. Default: all.")] = None,
+    site: Annotated[Optional[Path], typer.Option("--site", help="Root of the web e-paper (往期 of every issue built into it). Default: OUT/site.")] = None,
     marks: Annotated[bool, typer.Option("--marks", help="Add 3 mm bleed and crop marks to the print PDF.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     embed_fonts: Annotated[bool, typer.Option("--embed-fonts", help="Subset the palette's fonts into the EPUB.")] = False,
 ) -> None:
-    """Build the print PDF, the EPUB and layout.json of each ISSUE_DIR into --out."""
+    """Build the print PDF, the EPUB, the web e-paper and layout.json of each ISSUE_DIR into --out."""
     from .build import FORMATS, BuildOptions, build as run_build
 
     options = BuildOptions(out=out, formats=tuple(format) if format else FORMATS, marks=marks, strict=strict,
-                           embed_fonts=embed_fonts)
+                           embed_fonts=embed_fonts, site=site)
     progress = _Progress()
     for issue_dir in issue_dirs:
         try:
@@ -75,6 +76,33 @@ def build(
                        f"area {100 * page.area_fill:.1f}% filled, text fill {100 * page.text_fill:.1f}%", err=True)
         for path in result.outputs:
             typer.echo(f"wrote {path}")
+
+
+@app.command()
+def serve(
+    issue_dir: Annotated[Path, typer.Argument(help="An issue folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("out"),
+    site: Annotated[Optional[Path], typer.Option("--site", help="Root of the web e-paper. Default: OUT/site.")] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", help="Port; 0 picks a free one.")] = 8000,
+) -> None:
+    """Build ISSUE_DIR's web e-paper, serve it on localhost and rebuild whenever the issue folder changes."""
+    from .build import FORMATS, BuildOptions, build as run_build
+    from .serve import serve as run_serve
+
+    site_root = site or out / "site"
+    options = BuildOptions(out=out, formats=FORMATS, site=site_root)
+    progress = _Progress()
+
+    def rebuild() -> None:
+        try:
+            result = run_build(issue_dir, options, progress)
+        finally:
+            progress.finish()
+        for finding in result.findings:
+            typer.echo(str(finding), err=True)
+
+    run_serve(issue_dir, site_root, host=host, port=port, rebuild=rebuild)
 
 
 @app.command()

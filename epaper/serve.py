@@ -45,6 +45,11 @@ def snapshot(issue_dir: Path, ignore: tuple[Path, ...] = ()) -> Snapshot:
 class _Handler(SimpleHTTPRequestHandler):
     """Static files from the site root; never cached, so a reload after a rebuild shows the new pages."""
 
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
+                      ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+                      ".json": "application/json", ".webp": "image/webp", ".epub": "application/epub+zip",
+                      ".pdf": "application/pdf"}
+
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()

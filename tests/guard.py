@@ -17,7 +17,6 @@ import os
 import site
 import sys
 import sysconfig
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +87,8 @@ def _hook(event: str, args: tuple) -> None:
         try:
             given = os.path.abspath(os.fsdecode(path))
             real = os.path.realpath(given)
+            if os.path.isdir(real):  # a folder opened to list or remove it (shutil.rmtree), not a file read
+                return
         except (TypeError, ValueError, OSError):
             return
         access = Access(given, real, _is_write(mode, flags))
@@ -111,7 +112,11 @@ def _under(path: str, roots: list[str]) -> bool:
 
 @dataclass
 class Guard:
-    """Records opens while active; `unexpected()` lists those outside `allow` (reads) and `write` (writes)."""
+    """Records opens while active; `unexpected()` lists those outside `allow` (reads) and `write` (writes).
+
+    Besides `allow`, reads may go to the repo's layouts/, fonts/ and epaper/, Python's installation and the
+    system's font and library folders (SYSTEM_READ); writes to `write`, the font metrics cache, and what the build
+    made with tempfile.mkstemp/mkdtemp (both may also be read back)."""
 
     allow: list[Path | str] = field(default_factory=list)
     write: list[Path | str] = field(default_factory=list)
@@ -119,8 +124,7 @@ class Guard:
     created: list[str] = field(default_factory=list)  # temporary files and folders the build made
 
     def __post_init__(self) -> None:
-        self._write_roots = sorted({os.path.realpath(p) for p in
-                                    [*map(str, self.write), *map(str, CACHES), tempfile.gettempdir(), "/dev/null"]})
+        self._write_roots = sorted({os.path.realpath(p) for p in [*map(str, self.write), *map(str, CACHES), "/dev/null"]})
         reads = [*map(str, self.allow), *map(str, self.write), *map(str, REPO_READ), *SYSTEM_READ]
         self._read_roots = sorted({os.path.realpath(p) for p in reads})
 
@@ -140,7 +144,7 @@ class Guard:
         for a in self.accesses:
             if a.write:
                 written.add(a.real)
-                if not _under(a.real, self._write_roots):
+                if not _under(a.real, self._write_roots + self.created):
                     bad.append(a)
             elif a.real not in written and not _under(a.real, self._read_roots + self.created):
                 bad.append(a)

@@ -12,7 +12,6 @@ Line numbers refer to the conftest texts: ISSUE_TOML (1 date, 2 number, 4 [[page
 from __future__ import annotations
 
 import io
-import os
 import random
 import shutil
 import struct

@@ -16,7 +16,7 @@ runner = CliRunner()
 def test_help_documents_every_command():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("build", "validate", "version"):
+    for command in ("build", "validate", "import-text", "serve", "version"):
         assert command in result.output
     build_help = runner.invoke(app, ["build", "--help"]).output
     for flag in ("--out", "--format", "--marks", "--strict", "--embed-fonts"):
@@ -28,7 +28,9 @@ def test_build_writes_pdf_epub_and_layout(tiny_issue, tmp_path):
     result = runner.invoke(app, ["build", str(tiny_issue), "--out", str(out)])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["test-daily-2024-12-19.epub", "test-daily-2024-12-19.layout.json", "test-daily-2024-12-19.pdf"]
+    assert names == ["site", "test-daily-2024-12-19.epub", "test-daily-2024-12-19.layout.json",
+                     "test-daily-2024-12-19.pdf"]
+    assert (out / "site" / "index.html").is_file() and (out / "site" / "2024-12" / "19" / "page-01.html").is_file()
     assert f"wrote {out / 'test-daily-2024-12-19.pdf'}" in result.stdout
     assert "laying out 1 pages" in result.stderr
 
@@ -72,4 +74,4 @@ def test_validate(tiny_issue):
 def test_unknown_format(tiny_issue, tmp_path):
     result = runner.invoke(app, ["build", str(tiny_issue), "--format", "docx", "--out", str(tmp_path)])
     assert result.exit_code == 1
-    assert "unknown output format 'docx'; expected one of: pdf, epub" in result.stderr
+    assert "unknown output format 'docx'; expected one of: pdf, epub, web" in result.stderr

@@ -43,7 +43,9 @@ def pages_of(seed: int) -> int:
 
 
 def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """Whitespace removed; PDFium's marks for a hyphen that ends a line (\\x02 in a text object, U+FFFE on the
+    text page: it takes it for a hyphenation point) read as the hyphen they are (Wi-|Fi)."""
+    return re.sub(r"\s+", "", text).replace("\x02", "-").replace("\ufffe", "-")
 
 
 def line_tops(tops, tolerance: float = 0.5) -> list[float]:
@@ -305,3 +307,48 @@ def test_fill_statistics(generated, capsys):
               f"{secs['build']:.0f} s, check {secs['check']:.0f} s); paragraphs split by PDFium's reading "
               f"order, by seed: {reordered or 'none'}")
     assert median >= MEDIAN_FILL, f"median page fill {median:.2%} < {MEDIAN_FILL:.0%}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Previews (epaper.render.preview): PNG thumbnails with the modules outlined
+
+
+def test_write_previews_outlines_every_module(tmp_path):
+    from PIL import Image
+
+    from epaper.build import BuildOptions, build
+    from epaper.render.preview import module_colour, outline_width, write_previews
+
+    issue = generate_issue(tmp_path / "paper", seed=7, pages=2, **PARAMS)
+    result = build(issue, BuildOptions(out=tmp_path / "out", formats=("pdf",)))
+    pdf = next(p for p in result.outputs if p.suffix == ".pdf")
+    files = write_previews(pdf, result.pages, tmp_path / "previews", width_px=900)
+    assert [f.name for f in files] == [f"{pdf.stem}-p{p.page.number}.png" for p in result.pages]
+    for path, page in zip(files, result.pages):
+        with Image.open(path) as im:
+            image = im.convert("RGB")
+        assert image.width == 900
+        scale = 900 / result_width(pdf)
+        width = outline_width(900)
+        assert page.modules
+        for index, module in enumerate(page.modules):
+            colour = module_colour(index)
+            r = module.rect
+            x0, y0 = round(r.x * scale), round(r.y * scale)
+            x1, y1 = round((r.x + r.w) * scale) - 1, round((r.y + r.h) * scale) - 1
+            cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+            # the outline runs along the module's bottom and left edges (labels sit at the top left)
+            for x, y in ((cx, y1), (cx, y1 - width + 1), (x0, cy), (x0 + width - 1, cy), (x1, cy)):
+                assert image.getpixel((x, y)) == colour, (path.name, module.article.id, (x, y))
+            # and not across the module's middle
+            assert image.getpixel((cx, cy)) != colour
+
+
+def result_width(pdf) -> float:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return doc[0].get_width()
+    finally:
+        doc.close()

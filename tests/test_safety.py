@@ -17,7 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
+import tempfile
 import threading
 import time
 import zipfile
@@ -26,7 +26,6 @@ from xml.etree import ElementTree
 
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image
 
 from epaper.build import FONTS, LAYOUTS, BuildOptions, build
 from epaper.errors import EpaperError, InputError
@@ -35,7 +34,7 @@ from epaper.render import print_pdf
 from epaper.render.fetch import FetchRefused, RestrictedFetcher
 from epaper.source.folder import load_issue
 
-from .conftest import ISSUE_TOML, LEAD_MD, MULTI_ISSUE, PHOTO_MD, REPO, SEED_ISSUE, write_issue
+from .conftest import LEAD_MD, MULTI_ISSUE, PHOTO_MD, REPO, SEED_ISSUE
 from .guard import Guard, LoopbackSentinel
 
 PASSWD = Path("/etc/passwd")
@@ -316,14 +315,14 @@ def test_guard_records_reads_outside_and_is_inert_outside_its_block(tmp_path: Pa
 def test_guard_flags_writes_outside_the_output(tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
-    elsewhere = REPO / "layouts"  # a read root, not a write root: writing there must be reported
-    with Guard(allow=[tmp_path], write=[out]) as guard:
+    with Guard(allow=[tmp_path], write=[out]) as guard:  # tmp_path may be read, not written
         (out / "ok").write_text("x")
-        try:
-            open(elsewhere / ".guard-probe", "x").close()
-        finally:
-            (elsewhere / ".guard-probe").unlink(missing_ok=True)
-    assert [Path(a.real).name for a in guard.unexpected()] == [".guard-probe"]
+        (tmp_path / "beside-out").write_text("x")
+        fd, name = tempfile.mkstemp(dir=tmp_path)  # what the build makes with tempfile is its own
+        with os.fdopen(fd, "w") as fh:
+            fh.write("x")
+        Path(name).read_text()
+    assert [Path(a.real).name for a in guard.unexpected()] == ["beside-out"]
 
 
 @pytest.fixture(scope="module")

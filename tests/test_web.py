@@ -522,6 +522,8 @@ def test_serve_rebuilds_on_change_and_survives_a_failed_rebuild(tmp_path):
 
     def get() -> str:
         with urllib.request.urlopen(server.url + "index.html", timeout=5) as response:
+            assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert response.headers["Cache-Control"] == "no-cache"
             return response.read().decode()
 
     def wait(condition) -> None:

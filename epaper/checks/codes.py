@@ -2,7 +2,9 @@
 
 The letter is the severity (E error, W warning, I info); the hundreds say where the problem lies:
 1xx the issue folder and its page plan, 2xx fonts and glyphs, 3xx layout (raised by epaper.layout and
-relayed here), 4xx images, 5xx rendering and press files (epaper.render), 6xx built outputs.
+relayed here; E31x by the build's geometry check), 4xx images, 5xx rendering and press files (raised by
+epaper.render during a build), 6xx built outputs. `epaper check` reports 1xx, 2xx, 30x, 4xx and 6xx; the
+build reports the rest; one table keeps them all.
 Codes are stable: a retired code is never reused for another problem.
 """
 
@@ -51,6 +53,10 @@ CODES: dict[str, Code] = {
     "W306": Code("warning", "underset: the page is not filled", "add copy, a larger photo, or another article"),
     "I307": Code("info", "a story continues on the next page (转版)", ""),
     "E308": Code("error", "a story cannot jump to or from a page with pinned slots", "use a template without slots"),
+    "E310": Code("error", "a module is missing from the rendered page", "a layout bug: report it with the issue folder"),
+    "E311": Code("error", "a module is rendered away from its planned place",
+                 "a layout bug: report it with the issue folder"),
+    "E312": Code("error", "the rendered page count differs from the plan", "a page box overflowed: a layout bug"),
     # 4xx: images
     "E401": Code("error", "image file is missing", "put the file in the issue folder or correct the path"),
     "E402": Code("error", "image file cannot be read", "re-export the photo as JPEG or PNG"),

@@ -1,0 +1,401 @@
+"""Benchmark of the build (project issue 6): per stage wall time, CPU time, peak RSS and output sizes, with baselines.
+
+    python bench/run.py            # the 8- and 16-page generated issues, median of 5 runs each
+    python bench/run.py --quick    # one run of a 2-page issue (a smoke test: tests/test_bench.py)
+
+Issues come from bench/generate.py (seeded, so every machine builds the same copy). Every run is a fresh
+subprocess, so peak RSS is that build's own (os.wait4 gives each child's rusage). In a run the child
+  1. builds the issue cold (a new interpreter: imports, fontconfig, WeasyPrint's start, the font-metrics disk
+     cache as it is) with epaper.build.build; the stages are cut at the build's progress messages:
+     load (prepare: issue folder, layout, palette, environment checks), layout (placement and copyfit, the
+     print HTML), pdf (WeasyPrint render, geometry check, PDF write, layout.json), epub;
+  2. builds it again in the same process (warm);
+  3. renders the same final print HTML with WeasyPrint alone (HTML(...).write_pdf(), no checks), baseline (a);
+  4. edits one article (one character of its first paragraph) and rebuilds, baseline (d).
+Besides: pandoc (Debian's /usr/bin/pandoc) makes an EPUB from the same articles as Markdown, baseline (b); and a
+child lays the issue out with the CJK composer and with a trivial one (fixed advances, greedy breaks, no kinsoku or
+justification) to show what composition costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+STAGES = ("load", "layout", "pdf", "epub")
+PROGRESS = (("laying out", "layout"), ("rendering the print PDF", "pdf"), ("writing the EPUB", "epub"))
+MIB = 1024 * 1024
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# In the child process
+
+
+def _usage() -> tuple[float, float, float]:
+    """(wall, CPU seconds of this process, peak RSS in MiB so far)."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return time.perf_counter(), ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+
+
+class StageClock:
+    """Cuts a build into stages at its progress messages; per stage wall, CPU and the peak RSS at its end."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, tuple[float, float, float]]] = [("load", _usage())]
+
+    def __call__(self, message: str) -> None:
+        for prefix, stage in PROGRESS:
+            if message.startswith(prefix):
+                self.marks.append((stage, _usage()))
+                return
+
+    def finish(self) -> dict[str, dict[str, float]]:
+        self.marks.append(("end", _usage()))
+        out = {}
+        for (stage, a), (_, b) in zip(self.marks, self.marks[1:]):
+            out[stage] = {"wall": b[0] - a[0], "cpu": b[1] - a[1], "rss": b[2]}
+        return out
+
+
+def child_build(issue_dir: Path, work: Path) -> dict:
+    t0 = _usage()
+    from epaper.build import BuildOptions, build, prepare
+    from epaper.render import print_pdf
+    t1 = _usage()
+    record: dict = {"import": {"wall": t1[0] - t0[0], "cpu": t1[1] - t0[1], "rss": t1[2]}}
+
+    def staged(folder: Path, out: Path) -> tuple[dict, object]:
+        clock = StageClock()
+        result = build(folder, BuildOptions(out=out), progress=clock)
+        return clock.finish(), result
+
+    record["cold"], result = staged(issue_dir, work / "cold")
+    record["sizes"] = {p.suffix.lstrip(".") if not p.name.endswith(".layout.json") else "layout.json": p.stat().st_size
+                       for p in result.outputs}
+    record["pages"] = len(result.pages)
+    record["warm"], _ = staged(issue_dir, work / "warm")
+    # (a) WeasyPrint alone on the same final HTML
+    from weasyprint import HTML
+    issue, layout, palette, strings = prepare(issue_dir)
+    title = issue.paper.epub_title.format(paper=issue.paper.name, date=issue.date)
+    html = print_pdf.render_html(issue, result.pages, layout, palette, strings, title=title)
+    a = _usage()
+    HTML(string=html, base_url=issue.root.as_uri() + "/").write_pdf(work / "weasyprint-alone.pdf")
+    b = _usage()
+    record["weasyprint"] = {"wall": b[0] - a[0], "cpu": b[1] - a[1], "rss": b[2],
+                            "size": (work / "weasyprint-alone.pdf").stat().st_size}
+    # (d) edit one article, rebuild
+    edited = work / "edited" / issue_dir.name
+    shutil.copytree(issue_dir, edited)
+    shutil.copy(issue_dir.parent / "paper.toml", edited.parent / "paper.toml")
+    first = issue.pages[0].articles[0]
+    md = edited / "articles" / f"{first}.md"
+    text = md.read_text(encoding="utf-8")
+    head, sep, body = text.partition("+++\n\n")
+    for old, new in (("的", "之"), ("，", "；"), ("是", "系")):
+        if old in body:
+            body = body.replace(old, new, 1)
+            break
+    md.write_text(head + sep + body, encoding="utf-8")
+    record["rebuild"], _ = staged(edited, work / "rebuild")
+    return record
+
+
+class TrivialComposer:
+    """Stands in for epaper.layout.place.Composer: greedy breaks on fixed advances (Han 1 em, others ½ em), no
+    kinsoku, no punctuation compression, no justification. Only its line count matters to placement."""
+
+    @staticmethod
+    def make(base):
+        from epaper.layout.compose import Line, Piece
+
+        class Trivial(base):
+            def lines(self, text, width, size, role, *, indent=None, align="justify", lead=None, **_):
+                key = (text, round(width, 3), size, indent)
+                cached = self._cache.get(key)
+                if cached is not None:
+                    return cached
+                text = " ".join(text.split())
+                first = 2 * size if indent is None else indent
+                out, i, n = [], 0, len(text)
+                while i < n:
+                    avail = width - (first if not out else 0.0)
+                    w, j = 0.0, i
+                    while j < n:
+                        adv = size if ord(text[j]) >= 0x2E80 else size / 2
+                        if w + adv > avail + 1e-6 and j > i:
+                            break
+                        w += adv
+                        j += 1
+                    values = {"pieces": (Piece(text[i:j]),), "width": avail, "natural": w,
+                              "indent": first if not out else 0.0, "last": j >= n}
+                    out.append(Line(**values))
+                    i = j
+                self._cache[key] = out
+                return out
+
+        return Trivial
+
+
+def child_compose(issue_dir: Path) -> dict:
+    from epaper.build import prepare
+    from epaper.errors import LayoutError
+    from epaper.layout import place
+    from epaper.layout.place import layout_issue
+
+    issue, layout, palette, strings = prepare(issue_dir)
+    for role in palette.roles.values():  # metrics loaded before either run
+        place.load_metrics(role.file, role.family)
+    spent = [0.0]
+    real_compose = place.compose_paragraph
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return real_compose(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    place.compose_paragraph = timed
+    try:
+        a = _usage()
+        pages = layout_issue(issue, layout, palette, strings)
+        b = _usage()
+    finally:
+        place.compose_paragraph = real_compose
+    record = {"cjk": {"wall": b[0] - a[0], "cpu": b[1] - a[1], "compose": spent[0],
+                      "fill": statistics.fmean(p.area_fill * p.text_fill for p in pages)}}
+    real = place.Composer
+    place.Composer = TrivialComposer.make(real)
+    try:
+        a = _usage()
+        try:
+            pages = layout_issue(issue, layout, palette, strings)
+            note = ""
+        except LayoutError as exc:  # the trivial line counts may not fit: the search ran all the same
+            pages, note = [], f"{len(exc.findings) if hasattr(exc, 'findings') else ''} overset"
+        b = _usage()
+    finally:
+        place.Composer = real
+    record["trivial"] = {"wall": b[0] - a[0], "cpu": b[1] - a[1], "note": note}
+    return record
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# In the parent
+
+
+def run_child(args: list[str]) -> tuple[dict, dict]:
+    """Run `bench/run.py --child …` and return its JSON and its own rusage (wall, CPU, peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(HERE / "run.py"), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=REPO, env={**os.environ, "PYTHONHASHSEED": "0"})
+    out, err = proc.stdout.read(), proc.stderr.read()
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {' '.join(args)} failed ({proc.returncode}):\n{err.decode(errors='replace')[-3000:]}")
+    usage = {"wall": time.perf_counter() - start, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss / 1024}
+    return json.loads(out.decode().strip().splitlines()[-1]), usage
+
+
+def run_pandoc(issue_dir: Path, work: Path) -> dict | None:
+    """Baseline (b): Debian's pandoc makes an EPUB from the same articles (title, headlines, body, photos)."""
+    pandoc = shutil.which("pandoc") or "/usr/bin/pandoc"
+    if not Path(pandoc).exists():
+        return None
+    from epaper.source.folder import load_issue
+
+    issue = load_issue(issue_dir)
+    title = issue.paper.epub_title.format(paper=issue.paper.name, date=issue.date)
+    md = [f"% {title}", ""]
+    for page in issue.pages:
+        md += [f"# 第{page.number}版 {page.name}", ""]
+        for art_id in page.articles:
+            a = issue.articles[art_id]
+            md += [f"## {a.title or a.paragraphs[0][:20]}", ""]
+            md += [f"*{part}*\n" for part in (a.kicker, a.subtitle) if part]
+            for photo in a.photos:
+                md += [f"![{photo.caption or photo.alt}]({photo.path})", ""]
+            for block in a.body:
+                md += [("### " if block.kind == "h" else "") + block.text, ""]
+    src = work / "pandoc.md"
+    src.write_text("\n".join(md), encoding="utf-8")
+    target = work / "pandoc.epub"
+    start = time.perf_counter()
+    proc = subprocess.Popen([pandoc, str(src), "-o", str(target), "--metadata", "lang=zh-CN"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=issue_dir)
+    err = proc.stderr.read()
+    _, status, ru = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"pandoc failed: {err.decode(errors='replace')[-2000:]}")
+    return {"wall": time.perf_counter() - start, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss / 1024,
+            "size": target.stat().st_size}
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        ram = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    import weasyprint
+
+    pandoc = "absent"
+    if shutil.which("pandoc"):
+        pandoc = subprocess.run(["pandoc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram": ram, "python": platform.python_version(),
+            "weasyprint": weasyprint.__version__, "pandoc": pandoc, "os": platform.platform(), "load": load}
+
+
+def fmt_ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "n/a"
+
+
+def report(results: dict, info: dict, runs: int) -> str:
+    lines = [f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM; Python {info['python']}, "
+             f"WeasyPrint {info['weasyprint']}, {info['pandoc']}; load average at start {info['load']}.",
+             f"Median of {runs} run{'s' if runs > 1 else ''}; every run a fresh process; times in seconds, "
+             f"RSS = the process's peak resident set at the end of the stage.", ""]
+    lines += ["| issue | stage | wall s | CPU s | peak RSS MiB |", "| --- | --- | ---: | ---: | ---: |"]
+    for name, res in results.items():
+        rows = res["runs"]
+        for stage in ("import", *STAGES):
+            get = (lambda r, k: r["import"][k]) if stage == "import" else (lambda r, k, s=stage: r["cold"][s][k])
+            try:
+                wall, cpu, rss = (median([get(r, k) for r in rows]) for k in ("wall", "cpu", "rss"))
+            except KeyError:
+                continue
+            lines.append(f"| {name} | {stage} | {wall:.2f} | {cpu:.2f} | {rss:.0f} |")
+        total = median([sum(r["cold"][s]["wall"] for s in r["cold"]) + r["import"]["wall"] for r in rows])
+        total_cpu = median([sum(r["cold"][s]["cpu"] for s in r["cold"]) + r["import"]["cpu"] for r in rows])
+        proc_rss = median([u["rss"] for u in res["usage"]])
+        lines.append(f"| {name} | **cold build, total** | **{total:.2f}** | **{total_cpu:.2f}** | "
+                     f"{median([r['cold']['epub']['rss'] for r in rows]):.0f} |")
+        lines.append(f"| {name} | (whole child process: 2 builds, WeasyPrint alone, rebuild) | "
+                     f"{median([u['wall'] for u in res['usage']]):.2f} | {median([u['cpu'] for u in res['usage']]):.2f} "
+                     f"| {proc_rss:.0f} |")
+    lines += ["", "| issue | output | size |", "| --- | --- | ---: |"]
+    for name, res in results.items():
+        sizes = res["runs"][0]["sizes"]
+        for kind, size in sizes.items():
+            lines.append(f"| {name} | {kind} | {size / 1024:.0f} KiB |")
+        if res.get("pandoc"):
+            lines.append(f"| {name} | pandoc EPUB (baseline b) | {res['pandoc'][0]['size'] / 1024:.0f} KiB |")
+        lines.append(f"| {name} | WeasyPrint-alone PDF (baseline a) | "
+                     f"{res['runs'][0]['weasyprint']['size'] / 1024:.0f} KiB |")
+    lines += ["", "| issue | comparison | ours s | baseline s | ratio |", "| --- | --- | ---: | ---: | ---: |"]
+    for name, res in results.items():
+        rows = res["runs"]
+        warm_pdf = median([r["warm"]["pdf"]["wall"] for r in rows])
+        alone = median([r["weasyprint"]["wall"] for r in rows])
+        lines.append(f"| {name} | (a) PDF stage, warm / WeasyPrint alone on the same HTML | {warm_pdf:.2f} | "
+                     f"{alone:.2f} | {fmt_ratio(warm_pdf, alone)} |")
+        if res.get("pandoc"):
+            ours = median([r["cold"]["epub"]["wall"] for r in rows])
+            theirs = median([p["wall"] for p in res["pandoc"]])
+            lines.append(f"| {name} | (b) EPUB stage / pandoc, same articles (its process start included) | "
+                         f"{ours:.2f} | {theirs:.2f} | {fmt_ratio(ours, theirs)} |")
+        cold = median([sum(v["wall"] for v in r["cold"].values()) + r["import"]["wall"] for r in rows])
+        warm = median([sum(v["wall"] for v in r["warm"].values()) for r in rows])
+        lines.append(f"| {name} | (c) cold build (new process, imports) / warm build (same process) | {cold:.2f} | "
+                     f"{warm:.2f} | {fmt_ratio(cold, warm)} |")
+        rebuild = median([sum(v["wall"] for v in r["rebuild"].values()) for r in rows])
+        lines.append(f"| {name} | (d) rebuild after editing one article / warm build | {rebuild:.2f} | {warm:.2f} | "
+                     f"{fmt_ratio(rebuild, warm)} |")
+        comp = res.get("compose")
+        if comp:
+            cjk = median([c["cjk"]["wall"] for c in comp])
+            triv = median([c["trivial"]["wall"] for c in comp])
+            share = median([c["cjk"]["compose"] for c in comp])
+            note = comp[0]["trivial"].get("note")
+            lines.append(f"| {name} | layout stage: CJK composer / trivial composer{' (' + note + ')' if note else ''} "
+                         f"| {cjk:.2f} | {triv:.2f} | {fmt_ratio(cjk, triv)} |")
+            lines.append(f"| {name} | layout stage: time inside compose_paragraph / whole layout | {share:.2f} | "
+                         f"{cjk:.2f} | {share / cjk:.0%} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="one run of a 2-page issue")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--pages", default="8,16", help="issue sizes, comma-separated (default 8,16)")
+    ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--work", type=Path, help="keep issues and outputs here (default: a temporary folder)")
+    ap.add_argument("--json", type=Path, help="also write every measurement as JSON")
+    ap.add_argument("--child", choices=("build", "compose"), help=argparse.SUPPRESS)
+    ap.add_argument("--issue", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.child:
+        work = args.work or Path(tempfile.mkdtemp(prefix="epaper-bench-"))
+        record = child_build(args.issue, work) if args.child == "build" else child_compose(args.issue)
+        print(json.dumps(record))
+        return 0
+
+    from bench.generate import generate_issue
+
+    runs = 1 if args.quick else args.runs
+    sizes = [2] if args.quick else [int(p) for p in args.pages.split(",")]
+    info = machine()
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="epaper-bench-") as tmp:
+        work = args.work or Path(tmp)
+        for pages in sizes:
+            name = f"{pages} pages"
+            issue = generate_issue(work / f"issues-{pages}", seed=args.seed + pages, pages=pages)
+            res: dict = {"runs": [], "usage": [], "pandoc": [], "compose": []}
+            for k in range(runs):
+                out = work / f"out-{pages}-{k}"
+                if out.exists():
+                    shutil.rmtree(out)
+                out.mkdir(parents=True)
+                record, usage = run_child(["--child", "build", "--issue", str(issue), "--work", str(out)])
+                res["runs"].append(record)
+                res["usage"].append(usage)
+                pandoc = run_pandoc(issue, out)
+                if pandoc:
+                    res["pandoc"].append(pandoc)
+                compose, _ = run_child(["--child", "compose", "--issue", str(issue)])
+                res["compose"].append(compose)
+                print(f"{name}: run {k + 1}/{runs} done", file=sys.stderr, flush=True)
+            results[name] = res
+    table = report(results, info, runs)
+    print(table)
+    if args.json:
+        args.json.write_text(json.dumps({"machine": info, "results": results}, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
