@@ -209,7 +209,8 @@ def run_child(args: list[str]) -> tuple[dict, dict]:
     _, status, ru = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise RuntimeError(f"child {' '.join(args)} failed ({proc.returncode}):\n{err.decode(errors='replace')[-3000:]}")
+        tail = err.decode(errors="replace")[-3000:]
+        raise RuntimeError(f"child {' '.join(args)} failed ({proc.returncode}):\n{tail}")
     usage = {"wall": time.perf_counter() - start, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss / 1024}
     return json.loads(out.decode().strip().splitlines()[-1]), usage
 
@@ -301,9 +302,9 @@ def report(results: dict, info: dict, runs: int) -> str:
         proc_rss = median([u["rss"] for u in res["usage"]])
         lines.append(f"| {name} | **cold build, total** | **{total:.2f}** | **{total_cpu:.2f}** | "
                      f"{median([r['cold']['epub']['rss'] for r in rows]):.0f} |")
+        proc_wall, proc_cpu = (median([u[k] for u in res["usage"]]) for k in ("wall", "cpu"))
         lines.append(f"| {name} | (whole child process: 2 builds, WeasyPrint alone, rebuild) | "
-                     f"{median([u['wall'] for u in res['usage']]):.2f} | {median([u['cpu'] for u in res['usage']]):.2f} "
-                     f"| {proc_rss:.0f} |")
+                     f"{proc_wall:.2f} | {proc_cpu:.2f} | {proc_rss:.0f} |")
     lines += ["", "| issue | output | size |", "| --- | --- | ---: |"]
     for name, res in results.items():
         sizes = res["runs"][0]["sizes"]
@@ -325,6 +326,9 @@ def report(results: dict, info: dict, runs: int) -> str:
             theirs = median([p["wall"] for p in res["pandoc"]])
             lines.append(f"| {name} | (b) EPUB stage / pandoc, same articles (its process start included) | "
                          f"{ours:.2f} | {theirs:.2f} | {fmt_ratio(ours, theirs)} |")
+        else:
+            lines.append(f"| {name} | (b) EPUB stage / pandoc: pandoc is not installed (apt-get install pandoc) | "
+                         f"| | n/a |")
         cold = median([sum(v["wall"] for v in r["cold"].values()) + r["import"]["wall"] for r in rows])
         warm = median([sum(v["wall"] for v in r["warm"].values()) for r in rows])
         lines.append(f"| {name} | (c) cold build (new process, imports) / warm build (same process) | {cold:.2f} | "

@@ -9,8 +9,8 @@ from .conftest import REPO
 
 
 def test_bench_quick_prints_its_tables(tmp_path):
-    proc = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--json", str(tmp_path / "b.json")],
-                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    command = [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--json", str(tmp_path / "b.json")]
+    proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     assert "| issue | stage | wall s | CPU s | peak RSS MiB |" in out

@@ -59,10 +59,14 @@ def test_failed_build_keeps_previous_outputs(make_issue, tmp_path):
     out = tmp_path / "out"
     good = make_issue()
     assert runner.invoke(app, ["build", str(good), "--out", str(out)]).exit_code == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = snapshot(out)
     (good / "articles" / "lead.md").write_text(LEAD_MD.replace("title =", "titel ="), encoding="utf-8")
     assert runner.invoke(app, ["build", str(good), "--out", str(out)]).exit_code == 2
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert snapshot(out) == before
+
+
+def snapshot(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_validate(tiny_issue):
