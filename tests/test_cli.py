@@ -79,3 +79,27 @@ def test_unknown_format(tiny_issue, tmp_path):
     result = runner.invoke(app, ["build", str(tiny_issue), "--format", "docx", "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "unknown output format 'docx'; expected one of: pdf, epub, web" in result.stderr
+
+
+def test_seed_imports_and_builds_in_one_go(tmp_path):
+    """The OCR page becomes an issue folder and then a PDF and an EPUB, as a new user would run it."""
+    from .conftest import SHARED
+
+    seed = SHARED / "seeds" / "000_41f3fcacd603dd69.txt"
+    assert seed.is_file(), f"{seed} is missing (shared/ must sit beside the repo)"
+    issue = tmp_path / "import" / "2024-12-19"
+    imported = runner.invoke(app, ["import-text", str(seed), "--out", str(issue)])
+    assert imported.exit_code == 0, imported.output
+    assert (issue / "REVIEW.md").is_file()
+    built = runner.invoke(app, ["build", str(issue), "--out", str(tmp_path / "out"), "-f", "pdf", "-f", "epub"])
+    assert built.exit_code == 0, built.output
+    import pypdfium2 as pdfium
+    pdf = next((tmp_path / "out").glob("*.pdf"))
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        text = re.sub(r"\s+", "", doc[0].get_textpage().get_text_range())
+    finally:
+        doc.close()
+    for headline in ("全区党建引领基层治理领导协调机制第二次全体会议召开", "校地统战工作联盟成立", "健全社会大救助体系"):
+        assert headline in text
+    assert next((tmp_path / "out").glob("*.epub")).stat().st_size > 10_000
