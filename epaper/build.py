@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from .errors import EpaperError, Finding, LayoutError
 from .fonts import Palette, check_environment, load_palette
@@ -149,5 +152,30 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     return result
 
 
-def build_many(issue_dirs: Iterable[Path], options: BuildOptions, progress: Progress) -> list[BuildResult]:
-    return [build(d, options, progress) for d in issue_dirs]
+def _build_quiet(issue_dir: Path, options: BuildOptions) -> BuildResult | EpaperError:
+    """A worker process's build; errors come back as values so the parent can report every issue's outcome."""
+    try:
+        return build(issue_dir, options, lambda step: print(f"… {Path(issue_dir).name}: {step}", file=sys.stderr))
+    except EpaperError as exc:
+        return exc
+
+
+def build_many(issue_dirs: list[Path], options: BuildOptions, progress: Progress,
+               workers: int | None = None) -> list[BuildResult | EpaperError]:
+    """Several issues: one process each, as many at once as there are cores (WeasyPrint is single-threaded)."""
+    if len(issue_dirs) < 2:
+        try:
+            return [build(d, options, progress) for d in issue_dirs]
+        except EpaperError as exc:
+            return [exc]
+    workers = workers or min(len(issue_dirs), os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_build_quiet, issue_dirs, [options] * len(issue_dirs)))
+    if "web" in options.formats:
+        # each worker rewrote the archive page from the manifests it saw: write it once more, with all of them
+        from .render import web
+        done = [r for r in results if isinstance(r, BuildResult)]
+        if done:
+            layout = load_layout(LAYOUTS, done[0].issue.paper.layout)
+            web.write_archive(options.site or Path(options.out) / "site", layout.folders, done[0].issue.paper.language)
+    return results

@@ -57,25 +57,28 @@ def build(
     embed_fonts: Annotated[bool, typer.Option("--embed-fonts", help="Subset the palette's fonts into the EPUB.")] = False,
 ) -> None:
     """Build the print PDF, the EPUB, the web e-paper and layout.json of each ISSUE_DIR into --out."""
-    from .build import FORMATS, BuildOptions, build as run_build
+    from .build import FORMATS, BuildOptions, build_many
 
     options = BuildOptions(out=out, formats=tuple(format) if format else FORMATS, marks=marks, strict=strict,
                            embed_fonts=embed_fonts, site=site)
     progress = _Progress()
-    for issue_dir in issue_dirs:
-        try:
-            result = run_build(issue_dir, options, progress)
-        except EpaperError as exc:
-            progress.finish()
-            _fail(exc)
-        progress.finish()
+    outcomes = build_many(issue_dirs, options, progress)
+    progress.finish()
+    failed = [o for o in outcomes if isinstance(o, EpaperError)]
+    for result in (o for o in outcomes if not isinstance(o, EpaperError)):
         for finding in result.findings:
             typer.echo(str(finding), err=True)
         for page in result.pages:
+            jumps = sum(1 for m in page.modules if m.fragment)
             typer.echo(f"page {page.page.number} {page.page.name}: {len(page.modules)} articles, "
-                       f"area {100 * page.area_fill:.1f}% filled, text fill {100 * page.text_fill:.1f}%", err=True)
+                       f"area {100 * page.area_fill:.1f}% filled, text fill {100 * page.text_fill:.1f}%"
+                       + (f", {jumps} jump part(s)" if jumps else ""), err=True)
         for path in result.outputs:
             typer.echo(f"wrote {path}")
+    if failed:
+        for exc in failed[:-1]:
+            typer.echo(f"error: {exc}", err=True)
+        _fail(failed[-1])
 
 
 @app.command()

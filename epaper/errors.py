@@ -45,6 +45,9 @@ class InputError(EpaperError):
         self.hint = hint
         super().__init__(str(self))
 
+    def __reduce__(self):  # builds of several issues run in worker processes: errors must cross back
+        return (_input_error, (self.file, self.message, self.line, self.key, self.hint))
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else str(self.file)
         key = f" {self.key}:" if self.key else ""
@@ -61,11 +64,18 @@ class LayoutError(EpaperError):
         self.findings = tuple(findings)
         super().__init__("; ".join(str(f) for f in self.findings))
 
+    def __reduce__(self):
+        return (LayoutError, (self.findings,))
+
 
 class EnvironmentProblem(EpaperError):
     """The machine lacks something a build needs (a font, libharfbuzz-subset)."""
 
     exit_code = 4
+
+
+def _input_error(file: Path, message: str, line: int | None, key: str, hint: str) -> InputError:
+    return InputError(file, message, line=line, key=key, hint=hint)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
