@@ -21,18 +21,19 @@ not write text first and hope: for every page it
      copy on a full inside page, pro rata on the front page below the masthead);
   2. plans a tiling of the kind epaper.layout.autoplace searches: the lead across the top (8 columns, or 5–6
      with a side strip), strips of 2–5 columns below, the second story heading the widest strip, the others
-     stacked in order of importance; photo widths and aspect ratios are chosen so that the photos take the
-     area the copy leaves (so that the page holds about chars_per_page characters);
+     stacked in order of importance; each photo's width (its aspect ratio is drawn at random) is chosen so
+     that the photos take the area the copy leaves (so that the page holds about chars_per_page characters);
   3. gives every module a height in lines so that each strip is exactly full (within the stories' minimum and
      maximum lengths), and writes each story sentence by sentence, measuring it with the real composer
      (epaper.layout.place.layout_module) until its natural height is the planned one and its last column is
      full (short sentences top up the last lines);
-  4. lays the page out with the real engine (epaper.layout.place.layout_page, automatic placement) and accepts
-     it when nothing is overset and the fill (area_fill × text_fill) is at least ACCEPT_FILL; otherwise it
-     plans again from the next sub-seed (up to ATTEMPTS times, keeping the best page; a draw that cannot fill
-     the page within length_range gets one more story or photo).
+  4. lays the page out exactly as the build will (epaper.layout.place.layout_issue on a one-page issue, with a
+     Composer of its own) and accepts it when nothing is overset and the fill (area_fill × text_fill) is at
+     least ACCEPT_FILL; otherwise it plans again from the next sub-seed (up to ATTEMPTS times, keeping the best
+     page; from the third attempt the draw is nudged by a story and a photo, for draws that cannot fill the
+     page within length_range).
 The generator therefore guarantees fittable copy, not a particular arrangement: the engine is free to find a
-different (equally full) tiling. Pages that still end below ACCEPT_FILL are reported in GeneratedIssue.pages.
+different (equally full) tiling. Pass `report=[]` to get each page's fill, attempts and size (GeneratedPage).
 """
 
 from __future__ import annotations
@@ -447,6 +448,8 @@ class Plan:
 
 @dataclass
 class GeneratedPage:
+    """What generate_issue made of one page: the fill the engine reached, the plans it took, the copy."""
+
     number: int
     template: str
     fill: float
@@ -454,12 +457,6 @@ class GeneratedPage:
     chars: int
     photos: int
     articles: int
-
-
-@dataclass
-class GeneratedIssue:
-    root: Path
-    pages: list[GeneratedPage]
 
 
 class PageGenerator:

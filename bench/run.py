@@ -314,38 +314,45 @@ def report(results: dict, info: dict, runs: int) -> str:
             lines.append(f"| {name} | pandoc EPUB (baseline b) | {res['pandoc'][0]['size'] / 1024:.0f} KiB |")
         lines.append(f"| {name} | WeasyPrint-alone PDF (baseline a) | "
                      f"{res['runs'][0]['weasyprint']['size'] / 1024:.0f} KiB |")
-    lines += ["", "| issue | comparison | ours s | baseline s | ratio |", "| --- | --- | ---: | ---: | ---: |"]
+    lines += ["", "Comparisons (medians; wall time is what a user waits for, CPU time is steadier on a busy machine):", "",
+              "| issue | comparison | ours wall s | baseline wall s | ratio | ours CPU s | baseline CPU s | ratio |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+
+    def row(name: str, what: str, ours: list[dict], theirs: list[dict]) -> str:
+        ow, tw = median([o["wall"] for o in ours]), median([t["wall"] for t in theirs])
+        oc, tc = median([o["cpu"] for o in ours]), median([t["cpu"] for t in theirs])
+        return (f"| {name} | {what} | {ow:.2f} | {tw:.2f} | {fmt_ratio(ow, tw)} | {oc:.2f} | {tc:.2f} | "
+                f"{fmt_ratio(oc, tc)} |")
+
+    def total(stages: dict, extra: dict | None = None) -> dict:
+        out = {k: sum(v[k] for v in stages.values()) for k in ("wall", "cpu")}
+        if extra:
+            out = {k: out[k] + extra[k] for k in out}
+        return out
+
     for name, res in results.items():
         rows = res["runs"]
-        warm_pdf = median([r["warm"]["pdf"]["wall"] for r in rows])
-        alone = median([r["weasyprint"]["wall"] for r in rows])
-        lines.append(f"| {name} | (a) PDF stage, warm / WeasyPrint alone on the same HTML | {warm_pdf:.2f} | "
-                     f"{alone:.2f} | {fmt_ratio(warm_pdf, alone)} |")
+        lines.append(row(name, "(a) PDF stage, warm / WeasyPrint alone on the same HTML",
+                         [r["warm"]["pdf"] for r in rows], [r["weasyprint"] for r in rows]))
         if res.get("pandoc"):
-            ours = median([r["cold"]["epub"]["wall"] for r in rows])
-            theirs = median([p["wall"] for p in res["pandoc"]])
-            lines.append(f"| {name} | (b) EPUB stage / pandoc, same articles (its process start included) | "
-                         f"{ours:.2f} | {theirs:.2f} | {fmt_ratio(ours, theirs)} |")
+            lines.append(row(name, "(b) EPUB stage / pandoc on the same articles (its process start included)",
+                             [r["cold"]["epub"] for r in rows], res["pandoc"]))
         else:
-            lines.append(f"| {name} | (b) EPUB stage / pandoc: pandoc is not installed (apt-get install pandoc) | "
-                         f"| | n/a |")
-        cold = median([sum(v["wall"] for v in r["cold"].values()) + r["import"]["wall"] for r in rows])
-        warm = median([sum(v["wall"] for v in r["warm"].values()) for r in rows])
-        lines.append(f"| {name} | (c) cold build (new process, imports) / warm build (same process) | {cold:.2f} | "
-                     f"{warm:.2f} | {fmt_ratio(cold, warm)} |")
-        rebuild = median([sum(v["wall"] for v in r["rebuild"].values()) for r in rows])
-        lines.append(f"| {name} | (d) rebuild after editing one article / warm build | {rebuild:.2f} | {warm:.2f} | "
-                     f"{fmt_ratio(rebuild, warm)} |")
+            lines.append(f"| {name} | (b) EPUB stage / pandoc: pandoc is not installed (apt-get install pandoc) "
+                         f"| | | n/a | | | n/a |")
+        lines.append(row(name, "(c) cold build (new process, with imports) / warm build (same process)",
+                         [total(r["cold"], r["import"]) for r in rows], [total(r["warm"]) for r in rows]))
+        lines.append(row(name, "(d) rebuild after editing one article / warm build",
+                         [total(r["rebuild"]) for r in rows], [total(r["warm"]) for r in rows]))
         comp = res.get("compose")
         if comp:
-            cjk = median([c["cjk"]["wall"] for c in comp])
-            triv = median([c["trivial"]["wall"] for c in comp])
-            share = median([c["cjk"]["compose"] for c in comp])
             note = comp[0]["trivial"].get("note")
-            lines.append(f"| {name} | layout stage: CJK composer / trivial composer{' (' + note + ')' if note else ''} "
-                         f"| {cjk:.2f} | {triv:.2f} | {fmt_ratio(cjk, triv)} |")
-            lines.append(f"| {name} | layout stage: time inside compose_paragraph / whole layout | {share:.2f} | "
-                         f"{cjk:.2f} | {share / cjk:.0%} |")
+            lines.append(row(name, "layout stage: CJK composer / trivial composer"
+                             + (f" (which leaves {note})" if note else ""),
+                             [c["cjk"] for c in comp], [c["trivial"] for c in comp]))
+            share = median([c["cjk"]["compose"] / c["cjk"]["wall"] for c in comp])
+            lines.append(f"| {name} | layout stage: share of its wall time inside compose_paragraph | | | "
+                         f"{share:.0%} | | | |")
     return "\n".join(lines)
 
 
@@ -357,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--work", type=Path, help="keep issues and outputs here (default: a temporary folder)")
     ap.add_argument("--json", type=Path, help="also write every measurement as JSON")
+    ap.add_argument("--report", type=Path, help="print the tables of a JSON file written by --json, and exit")
     ap.add_argument("--child", choices=("build", "compose"), help=argparse.SUPPRESS)
     ap.add_argument("--issue", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -365,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
         work = args.work or Path(tempfile.mkdtemp(prefix="epaper-bench-"))
         record = child_build(args.issue, work) if args.child == "build" else child_compose(args.issue)
         print(json.dumps(record))
+        return 0
+
+    if args.report:
+        data = json.loads(args.report.read_text(encoding="utf-8"))
+        print(report(data["results"], data["machine"], data["runs"]))
         return 0
 
     from bench.generate import generate_issue
@@ -394,10 +407,11 @@ def main(argv: list[str] | None = None) -> int:
                 res["compose"].append(compose)
                 print(f"{name}: run {k + 1}/{runs} done", file=sys.stderr, flush=True)
             results[name] = res
+            if args.json:  # after each issue, so that a long run that is stopped keeps what it measured
+                args.json.write_text(json.dumps({"machine": info, "runs": runs, "results": results},
+                                                ensure_ascii=False, indent=1))
     table = report(results, info, runs)
     print(table)
-    if args.json:
-        args.json.write_text(json.dumps({"machine": info, "results": results}, ensure_ascii=False, indent=1))
     return 0
 
 

@@ -19,7 +19,7 @@ from .layout.grid import MM, Layout, load_layout
 from .layout.place import PageLayout, layout_issue
 from .model import Issue
 from .render import print_pdf
-from .source.folder import load_issue, unplaced_articles
+from .source.folder import find_paper_toml, load_issue, unplaced_articles
 from .strings import Strings
 
 HOME = Path(__file__).resolve().parent.parent
@@ -36,6 +36,8 @@ class BuildOptions:
     # The library builds print and EPUB unless asked; the CLI's default is all three (FORMATS).
     formats: tuple[str, ...] = ("pdf", "epub")
     site: Path | None = None  # root of the web e-paper (往期 of every issue built into it); default: <out>/site
+    press: bool = False  # PDF/X press files: the whole issue and one per page
+    press_profile: Path | None = None  # the printer's CMYK ICC profile → PDF/X-4 (default: PDF/X-1a naming IFRA26)
     marks: bool = False  # bleed and crop marks on the print PDF
     strict: bool = False  # warnings fail the build
     embed_fonts: bool = False  # subset the palette's fonts into the EPUB
@@ -119,8 +121,21 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     rendered = print_pdf.render_document(html, issue.root, [issue.root, LAYOUTS, FONTS])
     result.findings.extend(rendered.findings)
     result.findings.extend(print_pdf.check_geometry(rendered, pages))
+    press_job = None
+    if options.press:
+        from .render import press
+        progress("rendering the press PDFs")
+        profile = options.press_profile or (issue.paper.press_profile and
+                                            find_paper_toml(issue.root).parent / issue.paper.press_profile)
+        press_job = press.render_press(
+            print_pdf.render_html(issue, pages, layout, palette, strings, title=title, marks=True),
+            issue, layout, pages=pages, roots=[issue.root, LAYOUTS, FONTS],
+            options=press.PressOptions(profile=Path(profile) if profile else None))
+        result.findings.extend(press_job.findings)
     errors = [f for f in result.findings if f.severity == "error" or (options.strict and f.severity == "warning")]
     if errors:
+        if press_job is not None:
+            press_job.close()
         raise LayoutError(errors)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -141,6 +156,11 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
                         fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
                         vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
         result.outputs.append(epub_path)
+    if press_job is not None:
+        try:
+            result.outputs.extend(press.write_press(press_job, out, issue, layout).outputs)
+        finally:
+            press_job.close()
     if "web" in options.formats:
         progress("writing the web e-paper")
         from .render import web

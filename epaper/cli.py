@@ -55,12 +55,14 @@ def build(
     marks: Annotated[bool, typer.Option("--marks", help="Add 3 mm bleed and crop marks to the print PDF.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     embed_fonts: Annotated[bool, typer.Option("--embed-fonts", help="Subset the palette's fonts into the EPUB.")] = False,
+    press: Annotated[bool, typer.Option("--press", help="Also write PDF/X press files: the issue and one per page.")] = False,
+    press_profile: Annotated[Optional[Path], typer.Option("--press-profile", help="The printer's CMYK ICC profile (PDF/X-4); default: PDF/X-1a naming IFRA26.")] = None,
 ) -> None:
     """Build the print PDF, the EPUB, the web e-paper and layout.json of each ISSUE_DIR into --out."""
     from .build import FORMATS, BuildOptions, build_many
 
     options = BuildOptions(out=out, formats=tuple(format) if format else FORMATS, marks=marks, strict=strict,
-                           embed_fonts=embed_fonts, site=site)
+                           embed_fonts=embed_fonts, site=site, press=press, press_profile=press_profile)
     progress = _Progress()
     outcomes = build_many(issue_dirs, options, progress)
     progress.finish()
@@ -106,6 +108,30 @@ def serve(
             typer.echo(str(finding), err=True)
 
     run_serve(issue_dir, site_root, host=host, port=port, rebuild=rebuild)
+
+
+@app.command()
+def check(
+    issue_dir: Annotated[Path, typer.Argument(help="An issue folder.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the findings as a JSON list.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    output: Annotated[Optional[list[Path]], typer.Option("--output", help="A built file to check too (.pdf, .press.pdf, .epub); repeat.")] = None,
+) -> None:
+    """Preflight ISSUE_DIR: every problem at once, with code, place and hint. Exit 1 on errors (--strict: warnings)."""
+    import dataclasses
+    import json
+
+    from .checks.preflight import exit_code, preflight
+
+    findings = preflight(issue_dir, built_outputs=output)
+    if json_out:
+        typer.echo(json.dumps([dataclasses.asdict(f) for f in findings], ensure_ascii=False, indent=1))
+    else:
+        for f in findings:
+            typer.echo(str(f), err=f.severity != "info")
+        n = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+        typer.echo(f"{issue_dir}: {n['error']} errors, {n['warning']} warnings, {n['info']} notes", err=True)
+    raise typer.Exit(exit_code(findings, strict))
 
 
 @app.command()

@@ -39,6 +39,7 @@ class Paper:
     address: str = ""
     epub_title: str = "{paper} {date:%Y年%-m月%-d日}"
     epub_vertical: bool = False  # EPUB only: vertical-rl text, right-to-left page progression
+    press_profile: str = ""  # the printer's CMYK ICC profile, relative to paper.toml (→ PDF/X-4)
     composition: Composition = field(default_factory=Composition)
 
     @property

@@ -93,7 +93,7 @@ def test_e201_palette_font_not_installed_names_the_package():
     findings = preflight(FIX / "E201", fonts_dir=FIX / "E201" / "fonts")
     assert codes(findings) == ["E201"], findings
     f = findings[0]
-    assert f.where == "palette role kai" and "/usr/share/fonts/truetype/missing/ukai.ttc" in f.message
+    assert f.where.endswith("E201/fonts/palette.toml:40") and "/usr/share/fonts/truetype/missing/ukai.ttc" in f.message
     assert "apt-get install fonts-arphic-ukai" in f.hint
 
 

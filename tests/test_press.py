@@ -185,6 +185,7 @@ def test_pdfx_4_embeds_the_papers_profile(x4, profile_file):
             xmp = pdf.Root.Metadata.read_bytes()
             assert b"<pdfxid:GTS_PDFXVersion>PDF/X-4<" in xmp
             assert re.search(rb"xmpMM:DocumentID>xmp\.did:[0-9a-f-]{36}<", xmp)
+            assert b"<xmpMM:RenditionClass>default<" in xmp
 
 
 def test_document_id_is_reproducible(x4, tmp_path, profile_file):
@@ -196,6 +197,13 @@ def test_document_id_is_reproducible(x4, tmp_path, profile_file):
     assert again.page_pdfs[0].read_bytes() == result.page_pdfs[0].read_bytes()
     with pikepdf.open(again.page_pdfs[0]) as pdf:
         assert re.search(rb"xmp\.did:[0-9a-f-]{36}", pdf.Root.Metadata.read_bytes()).group() == first
+
+
+def test_press_files_do_not_depend_on_the_issue_folders_path(x1a, sample_copy, tmp_path):
+    """The sample copied elsewhere presses to the same bytes (image names come from paths inside the issue)."""
+    _, _, result = x1a
+    _, _, moved = _press(sample_copy / SEED_ISSUE.name, tmp_path)
+    assert moved.issue_pdf.read_bytes() == result.issue_pdf.read_bytes()
 
 
 def _box(page, name):

@@ -27,7 +27,7 @@ from ..source.folder import find_paper_toml
 from ..strings import Strings
 from . import text as textcheck
 from .codes import CODES, finding
-from .folder import check_brackets, check_headlines, check_images, check_plan, error_where, read_raw
+from .folder import check_brackets, check_headlines, check_images, check_plan, error_where, read_raw, where_of
 from .outputs import check_outputs
 from .repair import Loaded, load
 
@@ -51,14 +51,15 @@ def exit_code(findings: Iterable[Finding], strict: bool = False) -> int:
 
 # --- fonts and glyphs ----------------------------------------------------------------------------------------
 
-def check_fonts(palette: Palette, findings: list[Finding]) -> bool:
+def check_fonts(palette: Palette, palette_file: Path, findings: list[Finding]) -> bool:
     """E201 for every role whose file is missing, else for what check_environment finds; True if layout can run."""
     missing = [r for r in palette.roles.values() if not r.file.is_file()]
+    lines = palette_file.read_text(encoding="utf-8").splitlines()
     for role in missing:
         install = f"apt-get install {role.package}" if role.package else "install the font"
+        where = where_of(palette_file, _role_file_line(lines, role.role))
         findings.append(finding("E201", f"font role '{role.role}' needs {role.file} ('{role.family}'), which is not "
-                                         "installed", where=f"palette role {role.role}",
-                                hint=f"{install}, then fc-cache -f"))
+                                         "installed", where=where, hint=f"{install}, then fc-cache -f"))
     if missing:
         return False
     try:
@@ -68,6 +69,20 @@ def check_fonts(palette: Palette, findings: list[Finding]) -> bool:
         hint = message[message.index("apt-get"):] if "apt-get" in message else None
         findings.append(finding("E201", message.split(": apt-get")[0], where="fontconfig", hint=hint))
     return True
+
+
+def _role_file_line(lines: list[str], role: str) -> int | None:
+    """Line of `file =` in the palette's [roles.<role>] table (headers there carry comments)."""
+    header = re.compile(rf"^\s*\[roles\.(\"{re.escape(role)}\"|{re.escape(role)})\]")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return None
+    for i in range(start + 1, len(lines)):
+        if lines[i].lstrip().startswith("["):
+            break
+        if re.match(r"^\s*file\s*=", lines[i]):
+            return i + 1
+    return start + 1
 
 
 def drawn_text(issue: Issue, strings: Strings) -> Iterator[tuple[Article | None, str, str, str]]:
@@ -154,11 +169,13 @@ def run_layout(issue: Issue, layout: Layout, palette: Palette, strings: Strings,
     except LayoutError as exc:
         findings.extend(renumber(f) for f in exc.findings)
         pages = []
-        for page in issue.pages:  # the pages that do fit, for the photo checks
+        for page in issue.pages:  # the pages that do fit, for their warnings and the photo checks
             try:
-                pages += layout_issue(dataclasses.replace(issue, pages=(page,)), layout, palette, strings)
+                alone = layout_issue(dataclasses.replace(issue, pages=(page,)), layout, palette, strings)
             except LayoutError:
                 continue
+            pages += alone
+            findings.extend(renumber(f) for p in alone for f in p.findings if f.severity != "error")
         return pages
     findings.extend(renumber(f) for p in pages for f in p.findings)
     return pages
@@ -221,8 +238,13 @@ def preflight(issue_dir: Path | str, *, built_outputs: Iterable[Path | str] | No
             except InputError as exc:
                 findings.append(finding("E100", exc.message, where=error_where(exc), hint=exc.hint or None))
                 layout = None
-            palette = load_palette(fonts_dir or FONTS, traditional=issue.paper.is_traditional)
-            can_layout = check_fonts(palette, findings)
+            try:
+                palette = load_palette(fonts_dir or FONTS, traditional=issue.paper.is_traditional)
+            except InputError as exc:
+                findings.append(finding("E100", exc.message, where=error_where(exc), hint=exc.hint or None))
+                layout = None
+            else:
+                can_layout = check_fonts(palette, (fonts_dir or FONTS) / "palette.toml", findings)
             if layout is not None:
                 strings = Strings(layout.folders, issue.paper.language)
                 check_glyphs(issue, palette, strings, loaded, root, find_paper_toml(root), layout.folders, findings)

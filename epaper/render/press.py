@@ -35,6 +35,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
+from urllib.parse import quote
 
 import pydyf
 from markupsafe import escape
@@ -92,7 +93,7 @@ class PressRender:
     findings: list[Finding]
     _workdir: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
     # WeasyPrint names an image XObject after md5(URL); the separated copies live in a temporary folder, so
-    # their names are mapped back to those of the original files, which keeps the output reproducible.
+    # their names are mapped to the md5 of the photo's path in the issue: the same bytes from any folder.
     image_names: dict[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -168,7 +169,12 @@ def _tvi_lut(tvi40: float = TVI_40) -> list[int]:
 
 
 def separate_newsprint(rgb: Image.Image, total_ink: float = TOTAL_INK) -> Image.Image:
-    """RGB → CMYK for newsprint without a profile: full GCR, TVI compensation, total ink limit."""
+    """RGB → CMYK for newsprint without a profile: full GCR, TVI compensation, total ink limit.
+
+    Neutral greys print on the black plate only (stable on a coldset press, no colour cast from register);
+    each plate is lightened by the inverse of the standard's tone value increase, so that a 50 % grey does
+    not print as 77 %; colour under the ink limit is scaled down, black kept. Needs Pillow ≥ 10.3.
+    """
     r, g, b = rgb.split()
     light = ImageChops.lighter(ImageChops.lighter(r, g), b)  # max(R, G, B)
     k = ImageOps.invert(light)  # K = min(C′, M′, Y′): the whole grey component goes to the black plate
@@ -180,7 +186,7 @@ def separate_newsprint(rgb: Image.Image, total_ink: float = TOTAL_INK) -> Image.
     c, m, y, k = (ch.point(lut) for ch in (c, m, y, k))
     limit = round(total_ink * 255)
     total = ImageMath.lambda_eval(lambda a: a["c"] + a["m"] + a["y"] + a["k"], c=c, m=m, y=y, k=k)
-    if total.getextrema()[1] > limit:  # only reachable with partial GCR; kept so the limit always holds
+    if total.getextrema()[1] > limit:  # dark saturated colours (deep blue: C and M full over a heavy K)
         scale = ImageMath.lambda_eval(
             lambda a: a["min"](a["float"](limit - a["k"]) / a["max"](a["c"] + a["m"] + a["y"], 1), 1.0),
             c=c, m=m, y=y, k=k)
@@ -259,6 +265,7 @@ def render_press(html: str, issue: Issue, layout: Layout, *, pages: Sequence[Pag
     findings: list[Finding] = []
     sizes = photo_sizes(pages, options.max_ppi) if pages else {}
     swap: dict[str, str] = {}
+    names: dict[str, str] = {}
     seen: dict[Path, Path] = {}
     for article in issue.articles.values():
         for photo in article.photos:
@@ -272,14 +279,18 @@ def render_press(html: str, issue: Issue, layout: Layout, *, pages: Sequence[Pag
                 findings.append(finding("E521", f"photo cannot be separated to CMYK: {exc}", where=str(photo.path)))
                 continue
             seen[photo.path] = dst
-            swap[photo.path.as_uri()] = dst.as_uri()
+            inside = photo.path.is_relative_to(issue.root)
+            rel = photo.path.relative_to(issue.root).as_posix() if inside else photo.path.name
+            # the print HTML names a photo by its file: URL; a relative src (from the issue folder) is swapped too
+            for old in (photo.path.as_uri(), *((rel, quote(rel)) if inside else ())):
+                swap[old] = dst.as_uri()
+            names[_md5(dst.as_uri())] = _md5("press:" + rel)
     allowed = [issue.root, *layout.folders, *roots, tmp]
     rendered = print_pdf.render_document(press_html(html, layout, swap), issue.root, allowed)
     findings.extend(rendered.findings)
     findings.extend(audit_colours(rendered.document))
     if pages is not None:
         findings.extend(print_pdf.check_geometry(rendered, list(pages)))
-    names = {_md5(new): _md5(old) for old, new in swap.items()}
     return PressRender(rendered, options, variant, condition, profile, findings, workdir, names)
 
 
@@ -449,6 +460,8 @@ def _finisher(job: PressRender, doc_id: str):
             stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'epaper:' + doc_id)}".encode()
             text = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, text)
             text = re.sub(rb' pdfxid:part="\d+"', b"", text)  # not a property of the PDF/X id schema
+            # a press file is the original rendition, not a proof of one (WeasyPrint writes proof:pdf)
+            text = text.replace(b"<xmpMM:RenditionClass>proof:pdf<", b"<xmpMM:RenditionClass>default<")
             if job.variant == "pdf/x-1a":
                 text = re.sub(rb"(<pdfx:GTS_PDFXVersion>)PDF/X-1a:2003", rb"\1PDF/X-1:2003", text)
                 text = re.sub(rb"(<pdfxid:GTS_PDFXVersion>)PDF/X-1a:2003", rb"\1PDF/X-1:2003", text)

@@ -26,6 +26,7 @@ PAPER_FIELDS = {
     "address": Field("str"),
     "epub_title": Field("str", what="a pattern with {paper} and {date:%Y年%-m月%-d日}"),
     "epub_vertical": Field("bool", what="set the EPUB in vertical writing (vertical-rl, right-to-left pages)"),
+    "press_profile": Field("str", what="the printer's CMYK ICC profile, relative to paper.toml; press files become PDF/X-4"),
     "composition": Field("table"),
 }
 COMPOSITION_FIELDS = {
@@ -102,6 +103,8 @@ def load_paper(file: Path) -> Paper:
         raise src.error(("composition", "kinsoku"), f"expected strict, basic or loose, got {comp['kinsoku']!r}")
     if not 0 <= comp.get("han_latin_space", 0.25) <= 1:
         raise src.error(("composition", "han_latin_space"), "expected an em value from 0 to 1")
+    if data.get("press_profile") and not (file.parent / data["press_profile"]).is_file():
+        raise src.error(("press_profile",), f"profile {data['press_profile']!r} does not exist beside paper.toml")
     slug = data.pop("slug", file.parent.name)
     if not ARTICLE_ID.match(slug):
         raise src.error(("slug",), f"expected lower-case ASCII letters, digits and '-', got {slug!r}",

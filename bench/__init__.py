@@ -1,0 +1,1 @@
+"""Benchmarks and generated test material: bench/generate.py (issues), bench/run.py (timings)."""
