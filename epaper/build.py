@@ -7,19 +7,22 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import EpaperError, Finding, LayoutError
+from .errors import EpaperError, Finding, InputError, LayoutError, did_you_mean
 from .fonts import Palette, check_environment, load_palette
 from .layout import fontmetrics
-from .layout.grid import MM, Layout, load_layout
+from .layout.grid import MM, Layout, available_layouts, load_layout
 from .layout.place import PageLayout, layout_issue
 from .model import Issue
+from .publish import publishing
 from .render import print_pdf
-from .source.folder import find_paper_toml, load_issue, unplaced_articles
+from .source.folder import find_paper_toml, load_issue, read_source, unplaced_articles
+from .source.schema import TomlSource
 from .strings import Strings
 
 HOME = Path(__file__).resolve().parent.parent
@@ -77,11 +80,56 @@ def prepare(issue_dir: Path) -> tuple[Issue, Layout, Palette, Strings]:
     """Load and check everything a build reads before any output is touched."""
     fontmetrics.CACHE_DIR = FONTS / ".cache"
     issue = load_issue(issue_dir)
+    if not (LAYOUTS / issue.paper.layout / "layout.toml").is_file():
+        paper_file = find_paper_toml(issue.root)
+        raise TomlSource(paper_file, read_source(paper_file)).error(
+            ("layout",), f"layout '{issue.paper.layout}' does not exist",
+            hint=did_you_mean(issue.paper.layout, available_layouts(LAYOUTS)))
     layout = load_layout(LAYOUTS, issue.paper.layout)
+    for i, page in enumerate(issue.pages):
+        if page.template not in layout.templates:
+            issue_file = issue.root / "issue.toml"
+            raise TomlSource(issue_file, read_source(issue_file)).error(
+                ("pages", i, "template"), f"layout '{layout.name}' has no template '{page.template}'",
+                hint=did_you_mean(page.template, layout.templates))
     palette = load_palette(FONTS, traditional=issue.paper.is_traditional)
     check_environment(palette)
+    check_glyphs(issue, palette)
     strings = Strings(layout.folders, issue.paper.language)
     return issue, layout, palette, strings
+
+
+def check_glyphs(issue: Issue, palette: Palette) -> None:
+    """Every character the outputs print must be in a face of the palette, else WeasyPrint draws tofu (or a
+    system font the composer never measured). Raises InputError naming the file, line, key and character."""
+    faces = [fontmetrics.load_metrics(role.file, role.family, issue.paper.language) for role in palette.roles.values()]
+
+    def check(file: Path, key: str, text: str) -> None:
+        for ch in dict.fromkeys(text):
+            if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") or any(f.has(ch) for f in faces):
+                continue
+            source = read_source(file)
+            line = source[:source.index(ch)].count("\n") + 1 if ch in source else None
+            raise InputError(file, f"no font of the palette has U+{ord(ch):04X} {ch!r}", line=line, key=key,
+                             hint="replace the character, or add a font that has it to fonts/palette.toml")
+
+    for article in issue.articles.values():
+        for key in ("kicker", "title", "subtitle", "dateline"):
+            check(article.source, key, getattr(article, key))
+        check(article.source, "reporters", "".join(article.reporters))
+        check(article.source, "correspondents", "".join(article.correspondents))
+        for n, photo in enumerate(article.photos):
+            for key in ("caption", "credit", "alt"):
+                check(article.source, f"photos[{n}].{key}", getattr(photo, key))
+        check(article.source, "", "".join(b.text for b in article.body))
+    paper_file = find_paper_toml(issue.root)
+    for key in ("name", "publisher", "slogan", "address"):
+        check(paper_file, key, getattr(issue.paper, key))
+    issue_file = issue.root / "issue.toml"
+    for n, page in enumerate(issue.pages):
+        for key in ("name", "editor", "designer"):
+            check(issue_file, f"pages[{n}].{key}", getattr(page, key))
+    check(issue_file, "", issue.lunar + issue.weather)
 
 
 def layout_record(issue: Issue, layout: Layout, pages: list[PageLayout]) -> dict:
@@ -111,64 +159,71 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     for file in unplaced_articles(issue):
         result.findings.append(Finding("W101", "warning", "article file is not on any page of the plan",
                                        where=str(file), hint="add it to a page's articles in issue.toml"))
-    progress(f"laying out {len(issue.pages)} pages")
-    pages = layout_issue(issue, layout, palette, strings)
-    result.pages = pages
-    result.findings.extend(f for p in pages for f in p.findings)
-    title = issue.paper.epub_title.format(paper=issue.paper.name, date=issue.date)
-    html = print_pdf.render_html(issue, pages, layout, palette, strings, title=title, marks=options.marks)
-    progress("rendering the print PDF")
-    rendered = print_pdf.render_document(html, issue.root, [issue.root, LAYOUTS, FONTS])
-    result.findings.extend(rendered.findings)
-    result.findings.extend(print_pdf.check_geometry(rendered, pages))
-    press_job = None
-    if options.press:
-        from .render import press
-        progress("rendering the press PDFs")
-        profile = options.press_profile or (issue.paper.press_profile and
-                                            find_paper_toml(issue.root).parent / issue.paper.press_profile)
-        press_job = press.render_press(
-            print_pdf.render_html(issue, pages, layout, palette, strings, title=title, marks=True),
-            issue, layout, pages=pages, roots=[issue.root, LAYOUTS, FONTS],
-            options=press.PressOptions(profile=Path(profile) if profile else None))
-        result.findings.extend(press_job.findings)
-    errors = [f for f in result.findings if f.severity == "error" or (options.strict and f.severity == "warning")]
-    if errors:
-        if press_job is not None:
-            press_job.close()
-        raise LayoutError(errors)
     out = Path(options.out)
-    out.mkdir(parents=True, exist_ok=True)
-    pdf_path = out / f"{issue.slug}.pdf"
-    if "pdf" in options.formats:
-        write_atomic(pdf_path, lambda tmp: print_pdf.write_pdf(rendered, tmp, issue))
-        result.outputs.append(pdf_path)
-        layout_path = out / f"{issue.slug}.layout.json"
-        write_atomic(layout_path, json.dumps(layout_record(issue, layout, pages), ensure_ascii=False,
-                                             indent=1).encode("utf-8") + b"\n")
-        result.outputs.append(layout_path)
-    if "epub" in options.formats:
-        progress("writing the EPUB")
-        from .render import epub
-        cover = print_pdf.front_page_png(rendered)
-        epub_path = out / f"{issue.slug}.epub"
-        epub.write_epub(issue, strings, epub_path, cover_png=cover, embed_fonts=options.embed_fonts,
-                        fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
-                        vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
-        result.outputs.append(epub_path)
-    if press_job is not None:
+    # One build of an issue at a time (flock on OUT/.lock-<slug>); its files go to a staging folder and are
+    # published together when the block ends, or not at all: an exception, Ctrl-C or a kill leaves the previous
+    # outputs as they were. See epaper/publish.py for the layout of OUT.
+    site_files: list[Path] = []
+    names: list[str] = []
+    with publishing(out, issue.slug, on_wait=progress) as staging:
+        progress(f"laying out {len(issue.pages)} pages")
+        pages = layout_issue(issue, layout, palette, strings)
+        result.pages = pages
+        result.findings.extend(f for p in pages for f in p.findings)
+        title = issue.paper.epub_title.format(paper=issue.paper.name, date=issue.date)
+        html = print_pdf.render_html(issue, pages, layout, palette, strings, title=title, marks=options.marks)
+        progress("rendering the print PDF")
+        rendered = print_pdf.render_document(html, issue.root, [issue.root, LAYOUTS, FONTS])
+        result.findings.extend(rendered.findings)
+        result.findings.extend(print_pdf.check_geometry(rendered, pages))
+        press_job = None
+        if options.press:
+            from .render import press
+            progress("rendering the press PDFs")
+            profile = options.press_profile or (issue.paper.press_profile and
+                                                find_paper_toml(issue.root).parent / issue.paper.press_profile)
+            press_job = press.render_press(
+                print_pdf.render_html(issue, pages, layout, palette, strings, title=title, marks=True),
+                issue, layout, pages=pages, roots=[issue.root, LAYOUTS, FONTS],
+                options=press.PressOptions(profile=Path(profile) if profile else None))
+            result.findings.extend(press_job.findings)
         try:
-            result.outputs.extend(press.write_press(press_job, out, issue, layout).outputs)
+            errors = [f for f in result.findings
+                      if f.severity == "error" or (options.strict and f.severity == "warning")]
+            if errors:
+                raise LayoutError(errors)
+            if "pdf" in options.formats:
+                write_atomic(staging / f"{issue.slug}.pdf", lambda tmp: print_pdf.write_pdf(rendered, tmp, issue))
+                write_atomic(staging / f"{issue.slug}.layout.json",
+                             json.dumps(layout_record(issue, layout, pages), ensure_ascii=False,
+                                        indent=1).encode("utf-8") + b"\n")
+                names += [f"{issue.slug}.pdf", f"{issue.slug}.layout.json"]
+            if "epub" in options.formats:
+                progress("writing the EPUB")
+                from .render import epub
+                cover = print_pdf.front_page_png(rendered)
+                epub.write_epub(issue, strings, staging / f"{issue.slug}.epub", cover_png=cover,
+                                embed_fonts=options.embed_fonts,
+                                fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
+                                vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
+                names.append(f"{issue.slug}.epub")
+            if press_job is not None:
+                names += [p.name for p in press.write_press(press_job, staging, issue, layout).outputs]
         finally:
-            press_job.close()
-    if "web" in options.formats:
-        progress("writing the web e-paper")
-        from .render import web
-        pdf_source = pdf_path if "pdf" in options.formats else rendered.document.write_pdf(
-            pdf_identifier=issue.slug.encode("utf-8"))
-        epub_source = out / f"{issue.slug}.epub" if "epub" in options.formats else None
-        result.outputs.extend(web.write_site(options.site or out / "site", issue, pages, pdf_source, epub_source,
-                                             strings, layout=layout))
+            if press_job is not None:
+                press_job.close()
+        if "web" in options.formats:
+            # inside the block: under the issue's lock (write_site clears other runs' staging folders), and a
+            # failure here publishes nothing. The site switches its own folder; the files switch when the block ends.
+            progress("writing the web e-paper")
+            from .render import web
+            pdf_source = staging / f"{issue.slug}.pdf" if "pdf" in options.formats else rendered.document.write_pdf(
+                pdf_identifier=issue.slug.encode("utf-8"))
+            epub_source = staging / f"{issue.slug}.epub" if "epub" in options.formats else None
+            site_files = web.write_site(options.site or out / "site", issue, pages, pdf_source, epub_source,
+                                        strings, layout=layout)
+    # the stable names: links through OUT/<slug>, which now points at this build's folder
+    result.outputs = [out / name for name in names] + site_files
     return result
 
 

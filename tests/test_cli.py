@@ -27,9 +27,10 @@ def test_build_writes_pdf_epub_and_layout(tiny_issue, tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["build", str(tiny_issue), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    names = sorted(p.name for p in out.iterdir())
-    assert names == ["site", "test-daily-2024-12-19.epub", "test-daily-2024-12-19.layout.json",
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert names == ["site", "test-daily-2024-12-19", "test-daily-2024-12-19.epub", "test-daily-2024-12-19.layout.json",
                      "test-daily-2024-12-19.pdf"]
+    assert (out / "test-daily-2024-12-19").is_symlink() and (out / "test-daily-2024-12-19.pdf").is_symlink()
     assert (out / "site" / "index.html").is_file() and (out / "site" / "2024-12" / "19" / "page-01.html").is_file()
     assert f"wrote {out / 'test-daily-2024-12-19.pdf'}" in result.stdout
     assert "laying out 1 pages" in result.stderr

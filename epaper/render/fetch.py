@@ -22,9 +22,12 @@ class RestrictedFetcher(URLFetcher):
     and the build turns it into an error finding.
     """
 
-    def __init__(self, roots: list[Path]):
+    def __init__(self, roots: list[Path], mounts: dict[str, Path] | None = None):
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.roots = [r.resolve() for r in roots]
+        # URL path prefix -> folder: the document names files by a path that does not depend on where the issue
+        # folder lies (WeasyPrint names images in the PDF by a hash of their URL); the fetcher finds them
+        self.mounts = {prefix.rstrip("/"): root.resolve() for prefix, root in (mounts or {}).items()}
         self.refused: list[str] = []
 
     def allowed(self, path: Path) -> bool:
@@ -37,8 +40,13 @@ class RestrictedFetcher(URLFetcher):
             self.refused.append(url)
             raise FetchRefused(f"refused to fetch {url}: builds read local files in the issue, layouts/ and fonts/ only")
         path = Path(unquote(parsed.path))
+        for prefix, root in self.mounts.items():
+            if path.as_posix().startswith(prefix + "/"):
+                path = root / path.as_posix()[len(prefix) + 1:]
+                break
         if not self.allowed(path) or not path.is_file():
             self.refused.append(url)
             raise FetchRefused(f"refused to read {path}: outside the issue, layouts/ and fonts/, or missing")
         mime, _ = mimetypes.guess_type(path.name)
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})
+        # read the resolved path that was checked: a link swapped after the check is not followed
+        return URLFetcherResponse(url, path.resolve().read_bytes(), {"Content-Type": mime or "application/octet-stream"})

@@ -7,6 +7,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -17,7 +18,7 @@ from ..errors import Finding
 from ..fonts import Palette
 from ..layout.grid import Layout, Rect
 from ..layout.place import Module, PageLayout, SetLine
-from ..model import Issue
+from ..model import Issue, Photo
 from ..strings import Strings
 from .fetch import RestrictedFetcher
 from .lines_html import line_to_html
@@ -52,6 +53,11 @@ def issue_datetime(issue: Issue) -> dt.datetime:
     return dt.datetime.combine(issue.date, dt.time(0, 0), dt.timezone.utc)
 
 
+def photo_src(issue: Issue, photo: Photo) -> str:
+    """A photo's URL in the print HTML: relative to the issue folder (ISSUE_URL), whatever its path on disk."""
+    return quote(photo.path.relative_to(issue.root).as_posix())
+
+
 def render_html(issue: Issue, pages: list[PageLayout], layout: Layout, palette: Palette, strings: Strings,
                 *, title: str, marks: bool = False) -> str:
     env = template_env(layout)
@@ -75,7 +81,7 @@ def render_html(issue: Issue, pages: list[PageLayout], layout: Layout, palette: 
     return template.render(issue=issue, pages=pages, layout=layout, palette=palette, strings=strings, title=title,
                            created=issue_datetime(issue).strftime("%Y-%m-%dT%H:%M:%SZ"), marks=marks,
                            stylesheets=[s.as_uri() for s in stylesheets(layout)], pt=pt, box=box_style,
-                           line_html=line_html, rule_below=rule_below, rule_right=rule_right, head_box=head_box)
+                           photo_src=lambda photo: photo_src(issue, photo), line_html=line_html, rule_below=rule_below, rule_right=rule_right, head_box=head_box)
 
 
 @dataclass
@@ -95,14 +101,18 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
+ISSUE_URL = "file:///epaper-issue/"  # the issue folder as documents see it, wherever it lies
+
+
 def render_document(html: str, base: Path, roots: list[Path]) -> Rendered:
-    """HTML in, laid-out WeasyPrint document out; WeasyPrint's warnings become findings instead of log noise."""
-    fetcher = RestrictedFetcher(roots)
+    """HTML in, laid-out WeasyPrint document out; WeasyPrint's warnings become findings instead of log noise.
+    Relative URLs resolve under ISSUE_URL, which the fetcher maps to `base`: the PDF does not depend on the path."""
+    fetcher = RestrictedFetcher(roots, mounts={"/epaper-issue": base})
     capture = _Capture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     try:
-        document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render()
+        document = HTML(string=html, base_url=ISSUE_URL, url_fetcher=fetcher).render()
     finally:
         logger.removeHandler(capture)
     rendered = Rendered(document)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 from ..errors import InputError, did_you_mean
 from ..model import Article, Composition, Issue, Page, Paper, Photo, Pin
@@ -81,6 +81,26 @@ LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 CN_NUMBER = re.compile(r"^CN \d{2}-\d{4}(/[A-Z0-9]+)?$")
 
 
+def read_source(file: Path) -> str:
+    """A source file's text. The folder format is UTF-8 (a BOM is allowed); another encoding is refused, not
+    guessed (GBK and Big5 bytes can decode as each other), naming the line and the likely encoding."""
+    data = file.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        from .ocr.decode import decode  # the importer's detector, used only to word the message
+
+        try:
+            guess = decode(data, file).encoding.upper()
+        except InputError:
+            guess = ""
+        looks = f" (it looks like {guess})" if guess else ""
+        raise InputError(file, f"not UTF-8 text{looks}: byte 0x{data[exc.start]:02X} cannot be decoded",
+                         line=data[:exc.start].count(b"\n") + 1,
+                         hint=f"save it as UTF-8, e.g. iconv -f {guess or 'GB18030'} -t UTF-8; "
+                              "epaper import-text converts raw copy") from None
+
+
 def find_paper_toml(issue_dir: Path) -> Path:
     """paper.toml in the issue folder or the nearest folder above it (papers share one)."""
     for folder in (issue_dir, *issue_dir.parents):
@@ -92,8 +112,11 @@ def find_paper_toml(issue_dir: Path) -> Path:
 
 
 def load_paper(file: Path) -> Paper:
-    src = TomlSource(file, file.read_text(encoding="utf-8"))
+    src = TomlSource(file, read_source(file))
     data = check_table(src, src.parse(), PAPER_FIELDS)
+    if not ARTICLE_ID.match(data["layout"]):
+        raise src.error(("layout",), f"expected the name of a folder under layouts/, got {data['layout']!r}",
+                        hint="layouts are looked up by name in epaper's layouts/ folder only")
     if not LANGUAGE.match(data["language"]):
         raise src.error(("language",), f"expected a BCP 47 language tag such as zh-CN, got {data['language']!r}")
     if data.get("cn") and not CN_NUMBER.match(data["cn"]):
@@ -120,10 +143,15 @@ def load_issue(issue_dir: Path | str) -> Issue:
         raise InputError(root, "not an issue folder: issue.toml is missing",
                          hint="an issue folder holds issue.toml and articles/*.md")
     paper = load_paper(find_paper_toml(root))
-    src = TomlSource(issue_file, issue_file.read_text(encoding="utf-8"))
+    src = TomlSource(issue_file, read_source(issue_file))
     data = check_table(src, src.parse(), ISSUE_FIELDS)
     if data["number"] < 1:
         raise src.error(("number",), f"expected a positive issue number, got {data['number']}")
+    if "edition" in data and not ARTICLE_ID.match(data["edition"]):
+        raise src.error(("edition",), f"expected lower-case ASCII letters, digits and '-', got {data['edition']!r}",
+                        hint="the edition is part of every output file name")
+    if not data["pages"]:
+        raise src.error(("pages",), "an issue needs at least one page", hint="add one [[pages]] table per 版")
     pages: list[Page] = []
     placed: dict[str, int] = {}
     for i, table in enumerate(data["pages"]):
@@ -193,7 +221,11 @@ def load_article(file: Path, root: Path) -> Article:
     if not ARTICLE_ID.match(art_id):
         raise InputError(file, f"article file name '{art_id}' must be lower-case ASCII letters, digits and '-'",
                          hint="the name is the article's id in issue.toml and in URLs")
-    text = file.read_text(encoding="utf-8-sig")
+    real = file.resolve()
+    if not real.is_relative_to(root):
+        raise InputError(file, f"the article file is a link to {real}, outside the issue folder",
+                         hint="copy the article into articles/")
+    text = read_source(file)
     src, body_text, body_line = split_front_matter(file, text)
     meta = check_table(src, src.parse(), ARTICLE_FIELDS)
     kind = meta.get("kind", "article")
@@ -220,6 +252,18 @@ def load_article(file: Path, root: Path) -> Article:
                    photos=photos, body=body, source=file)
 
 
+def decode_fully(im: Image.Image) -> None:
+    """Decode the whole image so that a truncated or corrupt file fails here, naming the file and line. Importing
+    WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES, which would print half a photo and a grey rest."""
+    im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))  # JPEG: 1/8 scale, still every byte
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        im.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
 def load_photo(src: TomlSource, index: int, table: dict[str, Any], root: Path) -> Photo:
     path = ("photos", index)
     check_table(src, table, PHOTO_FIELDS, path)
@@ -233,6 +277,7 @@ def load_photo(src: TomlSource, index: int, table: dict[str, Any], root: Path) -
     try:
         with Image.open(target) as im:
             width, height = im.size
+            decode_fully(im)
     except Exception as exc:  # Pillow raises many types for bad files, including DecompressionBombError
         raise src.error((*path, "file"), f"image {rel!r} cannot be read: {exc}") from None
     caption = table.get("caption", "")

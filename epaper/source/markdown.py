@@ -9,6 +9,7 @@ from markdown_it import MarkdownIt
 
 from ..errors import InputError
 from ..model import Block
+from .schema import bad_character
 
 # Raw HTML is parsed only to be refused with a line number: copy comes from many hands and the body is
 # plain news text (with html off, markdown-it would pass tags through as literal text).
@@ -46,9 +47,14 @@ def parse_body(file: Path, text: str, first_line: int) -> tuple[Block, ...]:
                 elif child.type == "html_inline":
                     raise InputError(file, "raw HTML is not allowed in article text", line=line,
                                      hint="write plain text; the layouts style every part of an article")
+                elif child.type == "image":
+                    raise InputError(file, "images in the article body are not supported", line=line,
+                                     hint="add the photo as a [[photos]] table in the front matter")
             joined = parts[0]
             for part in parts[1:]:
                 joined = _join(joined.rstrip(), part.lstrip())
+            if problem := bad_character(joined):
+                raise InputError(file, problem, line=line, hint="delete it; it is invisible in most editors")
             blocks.append(Block("h" if tok.type == "heading_open" else "p", joined.strip()))
             i += 3
             continue

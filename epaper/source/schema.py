@@ -32,6 +32,17 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
     "list[table]": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
 }
 
+# Characters XML 1.0 cannot carry (the EPUB and the print HTML would break far from the source): C0 controls
+# other than tab and line ends, lone surrogates, U+FFFE and U+FFFF.
+NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def bad_character(text: str) -> str:
+    """'' if text may be printed, else a message naming the first character that may not."""
+    m = NOT_TEXT.search(text)
+    return f"control character U+{ord(m.group()):04X} is not allowed in text" if m else ""
+
+
 _EXPECTED = {
     "str": "a string in quotes",
     "int": "a whole number",
@@ -111,6 +122,9 @@ def check_table(src: TomlSource, table: dict[str, Any], fields: dict[str, Field]
         if not _TYPES[f.kind](value):
             what = f" ({f.what})" if f.what else ""
             raise src.error((*path, key), f"expected {_EXPECTED[f.kind]}{what}, got {value!r}")
+        for text in [value] if f.kind == "str" else value if f.kind == "list[str]" else []:
+            if problem := bad_character(text):
+                raise src.error((*path, key), problem, hint="delete it; it is invisible in most editors")
     for key, f in fields.items():
         if f.required and key not in table:
             where = ".".join(str(p) for p in path) or "the top level"
