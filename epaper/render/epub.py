@@ -14,6 +14,7 @@ import jinja2
 from ..errors import EnvironmentProblem, EpaperError
 from ..model import Article, Issue, Page, Paper
 from ..strings import Strings
+from .blocks import body_blocks
 from .epub_fonts import SubsetFont, css_weight, subset_font
 from .epub_images import PackedImage, pack_image
 from .epub_meta import accessibility, book_identifier, contributors, epub_language, epub_title, modified_time
@@ -135,19 +136,7 @@ def _figure(article: Article, index: int, image_href: str, strings: Strings, est
 
 def _blocks(article: Article, strings: Strings) -> list[dict]:
     """Body blocks; the byline runs in at the start of the first paragraph (本报讯（记者　X）连日来……)."""
-    if article.kind == "photo-news":
-        return []  # its text is the figure's caption
-    byline = strings.byline(article)
-    blocks: list[dict] = []
-    for block in article.body:
-        lead = ""
-        if byline and block.kind == "p":
-            lead, byline = byline, ""
-        elif byline:  # a subhead before any paragraph: the byline stands alone ahead of it
-            blocks.append({"kind": "p", "text": "", "byline": byline})
-            byline = ""
-        blocks.append({"kind": block.kind, "text": block.text, "byline": lead})
-    return blocks
+    return body_blocks(article, strings.byline(article))
 
 
 def pack_images(issue: Issue) -> tuple[list[Item], dict[tuple[str, int], str]]:

@@ -29,6 +29,7 @@ from ..layout.grid import MM, Layout
 from ..layout.place import Module, PageLayout
 from ..model import Article, Issue, Page
 from ..strings import Strings
+from .blocks import body_blocks
 from .web_images import PageImages, Raster, rasterise, split_pages, write_photo
 
 MANIFEST = "issue.json"
@@ -125,19 +126,7 @@ class Words:
 
 def article_blocks(article: Article, words: Words) -> list[dict[str, str]]:
     """Body blocks as printed: the byline runs in at the start of the first paragraph (本报讯（记者 X）连日来……)."""
-    if article.kind == "photo-news":
-        return []  # its text is the photo's caption
-    byline = words.base.byline(article)
-    blocks: list[dict[str, str]] = []
-    for block in article.body:
-        lead = ""
-        if byline and block.kind == "p":
-            lead, byline = byline, ""
-        elif byline:  # a subhead before any paragraph: the byline stands alone ahead of it
-            blocks.append({"kind": "p", "text": "", "byline": byline})
-            byline = ""
-        blocks.append({"kind": block.kind, "text": block.text, "byline": lead})
-    return blocks
+    return body_blocks(article, words.base.byline(article))
 
 
 def figure(article: Article, index: int, rasters: list[Raster], words: Words) -> dict[str, Any]:
