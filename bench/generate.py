@@ -58,7 +58,7 @@ from PIL import Image, ImageDraw
 
 from epaper.build import FONTS, LAYOUTS
 from epaper.fonts import load_palette
-from epaper.layout.autoplace import STRIP_WIDTHS, Shape, free_band, photo_spans, rank_for
+from epaper.layout.autoplace import STRIP_WIDTHS, Shape, compositions, free_band, photo_spans, rank_for
 from epaper.layout.compose import CompositionSettings
 from epaper.layout.grid import Layout, Rect, Slot, load_layout
 from epaper.errors import LayoutError
@@ -564,7 +564,7 @@ class PageGenerator:
             max_under = min(4, n_rest - (1 if side else 0))
             if max_under < 1:
                 continue
-            cuts = [c for c in _cuts(lead_span, (2, 3, 4, 5)) if len(c) <= max_under]
+            cuts = [c for c in compositions(lead_span, (2, 3, 4, 5)) if len(c) <= max_under]
             if not cuts:
                 continue
             cut = rng.choice(cuts)
@@ -802,18 +802,6 @@ class PageGenerator:
             return layout_issue(issue, eng.layout, eng.palette, eng.strings)[0]
         except LayoutError:
             return None
-
-
-def _cuts(total: int, parts: tuple[int, ...], max_parts: int = 4):
-    if total == 0:
-        yield ()
-        return
-    if max_parts == 0:
-        return
-    for p in parts:
-        if p <= total:
-            for rest in _cuts(total - p, parts, max_parts - 1):
-                yield (p, *rest)
 
 
 def _share(total: int, lo: list[int], hi: list[int], desired: list[int]) -> list[int]:

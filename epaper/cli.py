@@ -135,6 +135,31 @@ def check(
 
 
 @app.command()
+def preview(
+    issue_dir: Annotated[Path, typer.Argument(help="An issue folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG thumbnails.")] = Path("out/preview"),
+    width: Annotated[int, typer.Option("--width", help="Thumbnail width in pixels.")] = 900,
+) -> None:
+    """Lay out and render ISSUE_DIR, then write a PNG of every page with the module outlines drawn over it."""
+    import tempfile
+
+    from .build import BuildOptions, build as run_build
+    from .render.preview import write_previews
+
+    progress = _Progress()
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            result = run_build(issue_dir, BuildOptions(out=Path(tmp), formats=("pdf",)), progress)
+        except EpaperError as exc:
+            progress.finish()
+            _fail(exc)
+        progress.finish()
+        pdf = next(p for p in result.outputs if p.suffix == ".pdf")
+        for path in write_previews(pdf, result.pages, out, width_px=width):
+            typer.echo(f"wrote {path}")
+
+
+@app.command()
 def validate(issue_dir: Annotated[Path, typer.Argument(help="An issue folder.")]) -> None:
     """Check an issue folder (paper.toml, issue.toml, articles) without building anything."""
     from .build import prepare

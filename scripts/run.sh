@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0              # WeasyPrint; HarfBuzz subsetting is required
   default-jre-headless                                               # EPUBCheck (tests)
   poppler-utils                                                      # pdffonts/pdftotext (tests, looking at pages)
+  pandoc                                                             # bench/: the EPUB baseline
   python3 python3-venv
 )
 

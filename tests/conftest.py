@@ -61,6 +61,15 @@ credit = "陆新 钱垒"
 """
 
 
+def line_tops(tops, tolerance: float = 0.5) -> list[float]:
+    """Distinct text lines by glyph top (faces differ by a few hundredths of a point on one line)."""
+    out: list[float] = []
+    for top in sorted(tops):
+        if not out or top - out[-1] > tolerance:
+            out.append(top)
+    return out
+
+
 def write_issue(root: Path, files: dict[str, str] | None = None) -> Path:
     """A small valid issue under root/paper/2024-12-19; `files` overrides or adds files (None value deletes)."""
     issue = root / "paper" / "2024-12-19"

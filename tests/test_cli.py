@@ -16,7 +16,7 @@ runner = CliRunner()
 def test_help_documents_every_command():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("build", "validate", "import-text", "serve", "version"):
+    for command in ("build", "validate", "import-text", "serve", "check", "preview", "version"):
         assert command in result.output
     build_help = runner.invoke(app, ["build", "--help"]).output
     for flag in ("--out", "--format", "--marks", "--strict", "--embed-fonts"):
@@ -104,3 +104,11 @@ def test_seed_imports_and_builds_in_one_go(tmp_path):
     for headline in ("全区党建引领基层治理领导协调机制第二次全体会议召开", "校地统战工作联盟成立", "健全社会大救助体系"):
         assert headline in text
     assert next((tmp_path / "out").glob("*.epub")).stat().st_size > 10_000
+
+
+def test_preview_draws_every_page(tiny_issue, tmp_path):
+    result = runner.invoke(app, ["preview", str(tiny_issue), "--out", str(tmp_path / "pv"), "--width", "400"])
+    assert result.exit_code == 0, result.output
+    from PIL import Image
+    pngs = sorted((tmp_path / "pv").glob("*.png"))
+    assert len(pngs) == 1 and Image.open(pngs[0]).width == 400

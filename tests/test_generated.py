@@ -30,6 +30,8 @@ import pytest
 
 from bench.generate import generate_issue, toml_str
 
+from .conftest import line_tops
+
 _first, _, _last = os.environ.get("EPAPER_GENERATED_SEEDS", "1-50").partition("-")
 SEEDS = tuple(range(int(_first), int(_last or _first) + 1))
 GROUP = 5  # issues per build
@@ -46,15 +48,6 @@ def squeeze(text: str) -> str:
     """Whitespace removed; PDFium's marks for a hyphen that ends a line (\\x02 in a text object, U+FFFE on the
     text page: it takes it for a hyphenation point) read as the hyphen they are (Wi-|Fi)."""
     return re.sub(r"\s+", "", text).replace("\x02", "-").replace("\ufffe", "-")
-
-
-def line_tops(tops, tolerance: float = 0.5) -> list[float]:
-    """Distinct text lines by glyph top (faces differ by a few hundredths of a point on one line)."""
-    out: list[float] = []
-    for top in sorted(tops):
-        if not out or top - out[-1] > tolerance:
-            out.append(top)
-    return out
 
 
 def stream_text(page) -> str:

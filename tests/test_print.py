@@ -13,7 +13,7 @@ import pytest
 from epaper.build import BuildOptions, build
 from epaper.layout.grid import MM
 
-from .conftest import MULTI_ISSUE, SEED_ISSUE
+from .conftest import MULTI_ISSUE, SEED_ISSUE, line_tops
 
 SAMPLES = {"seed": SEED_ISSUE, "multi": MULTI_ISSUE}
 
@@ -37,15 +37,6 @@ def stream_text(pdf: Path) -> list[str]:
 
 def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def line_tops(tops, tolerance: float = 0.5) -> list[float]:
-    """Distinct text lines by glyph top (faces differ by a few hundredths of a point on one line)."""
-    out: list[float] = []
-    for top in sorted(tops):
-        if not out or top - out[-1] > tolerance:
-            out.append(top)
-    return out
 
 
 def test_text_holds_every_headline_and_paragraph(built):

@@ -490,7 +490,7 @@ def body_lines(article: Article, width: float, composer: Composer, strings: Stri
                looser: frozenset[int] = frozenset()) -> list[SetLine]:
     """All body lines of an article at one column width, the byline run into the first paragraph; the blocks
     whose indices are in `looser` are set one line longer."""
-    key = (article.id, article.source, round(width, 3), looser)
+    key = (article, round(width, 3), looser)  # the article itself: an edited story never reuses stale lines
     cached = composer.bodies.get(key)
     if cached is None:
         cached = composer.bodies[key] = _body_lines(article, width, composer, strings, looser)
