@@ -164,8 +164,15 @@ class Composer:
                     else:
                         hi = mid
                 if found is not None:
-                    cached = compose_paragraph(text, width, size, metrics, settings, indent=indent, lead=lead_m,
-                                               break_width=found)
+                    looser_lines = compose_paragraph(text, width, size, metrics, settings, indent=indent,
+                                                     lead=lead_m, break_width=found)
+                    # keep it only if it stretches no line by more than 2.5 em beyond what the plain setting
+                    # already needs (a long Latin word pushed down can leave a few characters spread over a line)
+                    def stretch(lines: list[Line]) -> float:
+                        return max((width - ln.natural - ln.indent for ln in lines if not ln.last), default=0.0)
+
+                    if stretch(looser_lines) <= max(stretch(cached), 2.5 * size) + 0.01:
+                        cached = looser_lines
             self._cache[key] = cached
         return cached
 
