@@ -70,6 +70,24 @@ def line_tops(tops, tolerance: float = 0.5) -> list[float]:
     return out
 
 
+def box_line_problems(chars: list[dict], box) -> list[str]:
+    """What differs between a planned body box and the glyphs pdfplumber finds in its rectangle: the number of
+    lines, and body-size lines off the box's pitch (subheads are a size up, on the same grid)."""
+    r = box.rect
+    inside = [c for c in chars if r.x - 1 <= c["x0"] and c["x1"] <= r.x + r.w + 1
+              and r.y - 3 <= c["top"] and c["bottom"] <= r.y + r.h + 3]
+    problems = []
+    tops = line_tops(c["top"] for c in inside)
+    if len(tops) != len(box.lines):
+        problems.append(f"{len(tops)} lines rendered in a box of {len(box.lines)} at ({r.x:.1f}, {r.y:.1f})")
+    body = line_tops(c["top"] for c in inside if abs(c["size"] - box.size) < 0.1)
+    for a, b in zip(body, body[1:]):
+        steps = round((b - a) / box.line_height)
+        if steps < 1 or abs((b - a) - steps * box.line_height) > 0.1:
+            problems.append(f"lines {b - a:.2f} pt apart in a box of pitch {box.line_height:.2f}")
+    return problems
+
+
 def write_issue(root: Path, files: dict[str, str] | None = None) -> Path:
     """A small valid issue under root/paper/2024-12-19; `files` overrides or adds files (None value deletes)."""
     issue = root / "paper" / "2024-12-19"

@@ -30,7 +30,7 @@ import pytest
 
 from bench.generate import generate_issue, toml_str
 
-from .conftest import line_tops
+from .conftest import box_line_problems
 
 _first, _, _last = os.environ.get("EPAPER_GENERATED_SEEDS", "1-50").partition("-")
 SEEDS = tuple(range(int(_first), int(_last or _first) + 1))
@@ -182,19 +182,7 @@ def check_pages(result, pdf: Path, origin: list[tuple[int, int]], records: dict[
                 for box in m.boxes:
                     if box.kind != "body":
                         continue
-                    r = box.rect
-                    inside = [c for c in chars if r.x - 1 <= c["x0"] and c["x1"] <= r.x + r.w + 1
-                              and r.y - 3 <= c["top"] and c["bottom"] <= r.y + r.h + 3]
-                    tops = line_tops(c["top"] for c in inside)
-                    if len(tops) != len(box.lines):
-                        rec["lines"].append(f"{where}, {m.article.id}: {len(tops)} lines rendered in a box "
-                                            f"of {len(box.lines)} at ({r.x:.1f}, {r.y:.1f})")
-                    body = line_tops(c["top"] for c in inside if abs(c["size"] - box.size) < 0.1)
-                    for a, b in zip(body, body[1:]):
-                        steps = round((b - a) / box.line_height)
-                        if steps < 1 or abs((b - a) - steps * box.line_height) > 0.1:
-                            rec["lines"].append(f"{where}, {m.article.id}: lines {b - a:.2f} pt apart in a box "
-                                                f"of pitch {box.line_height:.2f}")
+                    rec["lines"].extend(f"{where}, {m.article.id}: {p}" for p in box_line_problems(chars, box))
 
 
 def check_group(seeds: tuple[int, ...], work: str) -> dict[int, dict]:

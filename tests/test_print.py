@@ -13,7 +13,7 @@ import pytest
 from epaper.build import BuildOptions, build
 from epaper.layout.grid import MM
 
-from .conftest import MULTI_ISSUE, SEED_ISSUE, line_tops
+from .conftest import MULTI_ISSUE, SEED_ISSUE, box_line_problems
 
 SAMPLES = {"seed": SEED_ISSUE, "multi": MULTI_ISSUE}
 
@@ -126,17 +126,8 @@ def test_rendered_lines_match_the_plan(built):
                 for box in module.boxes:
                     if box.kind != "body":
                         continue
-                    r = box.rect
-                    inside = [c for c in chars if r.x - 1 <= c["x0"] and c["x1"] <= r.x + r.w + 1
-                              and r.y - 3 <= c["top"] and c["bottom"] <= r.y + r.h + 3]
-                    tops = line_tops(c["top"] for c in inside)
-                    assert len(tops) == len(box.lines), (module.article.id, len(tops), len(box.lines))
-                    # body-size lines sit on the module's pitch (subheads are a size up, on the same grid)
-                    body = line_tops(c["top"] for c in inside if abs(c["size"] - box.size) < 0.1)
-                    for a, b in zip(body, body[1:]):
-                        steps = round((b - a) / box.line_height)
-                        assert steps >= 1 and abs((b - a) - steps * box.line_height) < 0.1, \
-                            (module.article.id, b - a, box.line_height)
+                    problems = box_line_problems(chars, box)
+                    assert not problems, (module.article.id, problems)
 
 
 def test_two_builds_are_byte_identical(tmp_path):
