@@ -45,7 +45,7 @@ import random
 import re
 import shutil
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 try:
@@ -59,10 +59,10 @@ from PIL import Image, ImageDraw
 from epaper.build import FONTS, LAYOUTS
 from epaper.fonts import load_palette
 from epaper.layout.autoplace import STRIP_WIDTHS, Shape, compositions, free_band, photo_spans, rank_for
-from epaper.layout.compose import CompositionSettings
 from epaper.layout.grid import Layout, Rect, Slot, load_layout
 from epaper.errors import LayoutError
-from epaper.layout.place import Composer, Module, PageLayout, headline_boxes, layout_issue, layout_module
+from epaper.layout.place import (Composer, Module, PageLayout, composition_settings, headline_boxes, layout_issue,
+                                 layout_module)
 from epaper.model import Article, Block, Issue, Page, Paper, Photo
 from epaper.source.folder import load_issue, load_paper
 from epaper.strings import Strings
@@ -382,11 +382,7 @@ class Engine:
         self.layout: Layout = load_layout(LAYOUTS, paper.layout)
         self.palette = load_palette(FONTS, traditional=paper.is_traditional)
         self.strings = Strings(self.layout.folders, paper.language)
-        # the paper's composition settings, as epaper.layout.place.layout_issue passes them to its Composer
-        known = {f.name for f in fields(CompositionSettings)}
-        settings = CompositionSettings(**{f.name: getattr(paper.composition, f.name)
-                                          for f in fields(paper.composition) if f.name in known})
-        self.composer = Composer(self.palette, settings, self.layout.body_size)
+        self.composer = Composer(self.palette, composition_settings(paper), self.layout.body_size)
         self.measured = 0
 
     def module(self, story: Story, shape: Shape, root: Path) -> Module:

@@ -8,12 +8,12 @@ is arithmetic; text that does not fit is a LayoutError naming page, article, slo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
 from ..errors import Finding, LayoutError
 from ..fonts import Palette
-from ..model import Article, Issue, Page, Photo
+from ..model import Article, Issue, Page, Paper, Photo
 from ..strings import Strings
 from .compose import CompositionSettings, Line, compose_paragraph
 from .fontmetrics import FontMetrics, load_metrics
@@ -144,7 +144,7 @@ class Composer:
         key = (text, round(width, 3), size, role, indent, align, lead, looser)
         cached = self._cache.get(key)
         if cached is None:
-            settings = self.settings if align == "justify" else _replace(self.settings, align=align)
+            settings = self.settings if align == "justify" else replace(self.settings, align=align)
             lead_m = (lead[0], self.metrics(lead[1])) if lead else None
             metrics = self.metrics(role)
             cached = compose_paragraph(text, width, size, metrics, settings, indent=indent, lead=lead_m)
@@ -177,18 +177,16 @@ class Composer:
         return cached
 
 
-def _replace(settings: CompositionSettings, **changes: object) -> CompositionSettings:
-    return replace(settings, **changes)
+def composition_settings(paper: Paper) -> CompositionSettings:
+    """The composer's settings from the paper's [composition] table (the fields they share, by name)."""
+    known = {f.name for f in fields(CompositionSettings)}
+    return CompositionSettings(**{f.name: getattr(paper.composition, f.name)
+                                  for f in fields(paper.composition) if f.name in known})
 
 
 def layout_issue(issue: Issue, layout: Layout, palette: Palette, strings: Strings) -> list[PageLayout]:
     """Lay out every page; collects overset findings of all pages before raising, so one run reports them all."""
-    comp = issue.paper.composition
-    settings = CompositionSettings(kinsoku=comp.kinsoku, han_latin_space=comp.han_latin_space,
-                                   compress_punctuation=comp.compress_punctuation,
-                                   half_width_line_end=comp.half_width_line_end,
-                                   hanging_punctuation=comp.hanging_punctuation)
-    composer = Composer(palette, settings, layout.body_size)
+    composer = Composer(palette, composition_settings(issue.paper), layout.body_size)
     pages: list[PageLayout] = []
     carried: dict[int, list[tuple[str, Fragment]]] = {}  # page number → continuations set there
     for index, page in enumerate(issue.pages):
@@ -218,8 +216,9 @@ def jump(issue: Issue, page: Page, later: Page, layout: Layout, composer: Compos
     stories = [a for a in page.articles if issue.articles[a].kind == "article"]
     if not stories:
         return None
-    art_id = max(stories, key=lambda a: len(body_lines(issue.articles[a], width, composer, strings)))
-    total = len(body_lines(issue.articles[art_id], width, composer, strings))
+    lengths = {a: len(body_lines(issue.articles[a], width, composer, strings)) for a in stories}
+    art_id = max(stories, key=lengths.__getitem__)
+    total = lengths[art_id]
 
     def attempt(keep: int) -> PageLayout:
         part1 = {art_id: Fragment(0, keep, jump_to=later.number)}
