@@ -37,8 +37,9 @@ REPO = HERE.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-STAGES = ("load", "layout", "pdf", "epub")
-PROGRESS = (("laying out", "layout"), ("rendering the print PDF", "pdf"), ("writing the EPUB", "epub"))
+STAGES = ("load", "layout", "pdf", "epub", "web")
+PROGRESS = (("laying out", "layout"), ("rendering the print PDF", "pdf"), ("writing the EPUB", "epub"),
+            ("writing the web e-paper", "web"))
 MIB = 1024 * 1024
 
 
@@ -74,24 +75,32 @@ class StageClock:
 
 def child_build(issue_dir: Path, work: Path) -> dict:
     t0 = _usage()
-    from epaper.build import BuildOptions, build, prepare
-    from epaper.render import print_pdf
+    from epaper.build import FORMATS, BuildOptions, build, prepare
+    from epaper.render import page_pdfs, print_pdf
     t1 = _usage()
     record: dict = {"import": {"wall": t1[0] - t0[0], "cpu": t1[1] - t0[1], "rss": t1[2]}}
+    # the issue is copied so that the edit of (d) happens in place, as an editor's would
+    folder = work / "issue" / issue_dir.name
+    shutil.copytree(issue_dir, folder)
+    shutil.copy(issue_dir.parent / "paper.toml", folder.parent / "paper.toml")
+    out = work / "out"
 
-    def staged(folder: Path, out: Path) -> tuple[dict, object]:
+    def staged() -> tuple[dict, object]:
         clock = StageClock()
-        result = build(folder, BuildOptions(out=out), progress=clock)
-        return clock.finish(), result
+        result = build(folder, BuildOptions(out=out, formats=FORMATS), progress=clock)
+        stages = clock.finish()
+        stages["workers"] = {"wall": 0.0, "cpu": result.render_cpu, "rss": 0.0, "pages": len(result.rendered_pages)}
+        return stages, result
 
-    record["cold"], result = staged(issue_dir, work / "cold")
+    # cold: a new interpreter, nothing cached; warm: the same process and output folder, nothing changed
+    record["cold"], result = staged()
     record["sizes"] = {p.suffix.lstrip(".") if not p.name.endswith(".layout.json") else "layout.json": p.stat().st_size
-                       for p in result.outputs}
+                       for p in result.outputs if p.suffix in (".pdf", ".epub", ".json")}
     record["pages"] = len(result.pages)
-    record["warm"], _ = staged(issue_dir, work / "warm")
-    # (a) WeasyPrint alone on the same final HTML
+    record["warm"], _ = staged()
+    # (a) WeasyPrint alone on the same final HTML, the whole issue as one document
     from weasyprint import HTML
-    issue, layout, palette, strings = prepare(issue_dir)
+    issue, layout, palette, strings = prepare(folder)
     title = issue.paper.epub_title.format(paper=issue.paper.name, date=issue.date)
     html = print_pdf.render_html(issue, result.pages, layout, palette, strings, title=title)
     a = _usage()
@@ -99,12 +108,9 @@ def child_build(issue_dir: Path, work: Path) -> dict:
     b = _usage()
     record["weasyprint"] = {"wall": b[0] - a[0], "cpu": b[1] - a[1], "rss": b[2],
                             "size": (work / "weasyprint-alone.pdf").stat().st_size}
-    # (d) edit one article, rebuild
-    edited = work / "edited" / issue_dir.name
-    shutil.copytree(issue_dir, edited)
-    shutil.copy(issue_dir.parent / "paper.toml", edited.parent / "paper.toml")
+    # (d) edit one article (one character) and rebuild: only its page is laid out and rendered again
     first = issue.pages[0].articles[0]
-    md = edited / "articles" / f"{first}.md"
+    md = folder / "articles" / f"{first}.md"
     text = md.read_text(encoding="utf-8")
     head, sep, body = text.partition("+++\n\n")
     for old, new in (("的", "之"), ("，", "；"), ("是", "系")):
@@ -112,7 +118,9 @@ def child_build(issue_dir: Path, work: Path) -> dict:
             body = body.replace(old, new, 1)
             break
     md.write_text(head + sep + body, encoding="utf-8")
-    record["rebuild"], _ = staged(edited, work / "rebuild")
+    record["rebuild"], _ = staged()
+    page_pdfs.shutdown()  # the workers end: their peak RSS is now in RUSAGE_CHILDREN
+    record["worker_rss"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return record
 
 
@@ -161,6 +169,7 @@ def child_compose(issue_dir: Path) -> dict:
     issue, layout, palette, strings = prepare(issue_dir)
     for role in palette.roles.values():  # metrics loaded before either run
         place.load_metrics(role.file, role.family)
+    place.MEMO_PAGES = 0  # every run below lays out every page: no page is taken from an earlier run
     spent = [0.0]
     real_compose = place.compose_paragraph
 
@@ -311,26 +320,29 @@ def fmt_ratio(a: float, b: float) -> str:
 def report(results: dict, info: dict, runs: int) -> str:
     lines = [f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM; Python {info['python']}, "
              f"WeasyPrint {info['weasyprint']}, {info['pandoc']}; load average at start {info['load']}.",
-             f"Median of {runs} run{'s' if runs > 1 else ''}; every run a fresh process; times in seconds, "
-             f"RSS = the process's peak resident set at the end of the stage.", ""]
+             f"Median of {runs} run{'s' if runs > 1 else ''}; every run a fresh process; times in seconds. "
+             f"CPU = the build process's own, except the row of the page workers; RSS = peak resident set of the "
+             f"build process at the end of the stage (of the largest worker in the workers' row).", ""]
     lines += ["| issue | stage | wall s | CPU s | peak RSS MiB |", "| --- | --- | ---: | ---: | ---: |"]
+
+    def med(rows: list[dict], get) -> float:
+        return median([get(r) for r in rows])
+
     for name, res in results.items():
         rows = res["runs"]
         for stage in ("import", *STAGES):
             get = (lambda r, k: r["import"][k]) if stage == "import" else (lambda r, k, s=stage: r["cold"][s][k])
             try:
-                wall, cpu, rss = (median([get(r, k) for r in rows]) for k in ("wall", "cpu", "rss"))
+                wall, cpu, rss = (med(rows, lambda r, k=k: get(r, k)) for k in ("wall", "cpu", "rss"))
             except KeyError:
                 continue
             lines.append(f"| {name} | {stage} | {wall:.2f} | {cpu:.2f} | {rss:.0f} |")
-        total = median([sum(r["cold"][s]["wall"] for s in r["cold"]) + r["import"]["wall"] for r in rows])
-        total_cpu = median([sum(r["cold"][s]["cpu"] for s in r["cold"]) + r["import"]["cpu"] for r in rows])
-        proc_rss = median([u["rss"] for u in res["usage"]])
-        lines.append(f"| {name} | **cold build, total** | **{total:.2f}** | **{total_cpu:.2f}** | "
-                     f"{median([r['cold']['epub']['rss'] for r in rows]):.0f} |")
-        proc_wall, proc_cpu = (median([u[k] for u in res["usage"]]) for k in ("wall", "cpu"))
-        lines.append(f"| {name} | (whole child process: 2 builds, WeasyPrint alone, rebuild) | "
-                     f"{proc_wall:.2f} | {proc_cpu:.2f} | {proc_rss:.0f} |")
+        pages = med(rows, lambda r: r["cold"]["workers"]["pages"])
+        lines.append(f"| {name} | page workers ({pages:.0f} pages rendered, in parallel with layout and pdf) | | "
+                     f"{med(rows, lambda r: r['cold']['workers']['cpu']):.2f} | {med(rows, lambda r: r['worker_rss']):.0f} |")
+        lines.append(f"| {name} | **cold build, total** | **{med(rows, lambda r: total(r['cold'], r['import'])['wall']):.2f}** | "
+                     f"**{med(rows, lambda r: total(r['cold'], r['import'])['cpu']):.2f}** | "
+                     f"{med(rows, lambda r: max(v['rss'] for v in r['cold'].values())):.0f} |")
     lines += ["", "| issue | output | size |", "| --- | --- | ---: |"]
     for name, res in results.items():
         sizes = res["runs"][0]["sizes"]
@@ -340,7 +352,8 @@ def report(results: dict, info: dict, runs: int) -> str:
             lines.append(f"| {name} | pandoc EPUB (baseline b) | {res['pandoc'][0]['size'] / 1024:.0f} KiB |")
         lines.append(f"| {name} | WeasyPrint-alone PDF (baseline a) | "
                      f"{res['runs'][0]['weasyprint']['size'] / 1024:.0f} KiB |")
-    lines += ["", "Comparisons (medians; wall time is what a user waits for, CPU time is steadier on a busy machine):", "",
+    lines += ["", "Comparisons (medians; wall time is what a user waits for, CPU time is steadier on a busy machine; "
+              "CPU of a build includes its page workers):", "",
               "| issue | comparison | ours wall s | baseline wall s | ratio | ours CPU s | baseline CPU s | ratio |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
 
@@ -350,26 +363,23 @@ def report(results: dict, info: dict, runs: int) -> str:
         return (f"| {name} | {what} | {ow:.2f} | {tw:.2f} | {fmt_ratio(ow, tw)} | {oc:.2f} | {tc:.2f} | "
                 f"{fmt_ratio(oc, tc)} |")
 
-    def total(stages: dict, extra: dict | None = None) -> dict:
-        out = {k: sum(v[k] for v in stages.values()) for k in ("wall", "cpu")}
-        if extra:
-            out = {k: out[k] + extra[k] for k in out}
-        return out
-
     for name, res in results.items():
         rows = res["runs"]
-        lines.append(row(name, "(a) PDF stage, warm / WeasyPrint alone on the same HTML",
-                         [r["warm"]["pdf"] for r in rows], [r["weasyprint"] for r in rows]))
+        lines.append(row(name, "(a) cold build, PDF + EPUB + web, imports included / WeasyPrint alone, PDF only",
+                         [total(r["cold"], r["import"]) for r in rows], [r["weasyprint"] for r in rows]))
+        lines.append(row(name, "(a) layout and PDF stages, cold / WeasyPrint alone on the same HTML",
+                         [total({s: r["cold"][s] for s in ("layout", "pdf", "workers")}) for r in rows],
+                         [r["weasyprint"] for r in rows]))
         if res.get("pandoc"):
             lines.append(row(name, "(b) EPUB stage / pandoc on the same articles (its process start included)",
                              [r["cold"]["epub"] for r in rows], res["pandoc"]))
         else:
             lines.append(f"| {name} | (b) EPUB stage / pandoc: pandoc is not installed (apt-get install pandoc) "
                          f"| | | n/a | | | n/a |")
-        lines.append(row(name, "(c) cold build (new process, with imports) / warm build (same process)",
+        lines.append(row(name, "(c) cold build (new process, empty caches) / warm build (same process, nothing changed)",
                          [total(r["cold"], r["import"]) for r in rows], [total(r["warm"]) for r in rows]))
-        lines.append(row(name, "(d) rebuild after editing one article / warm build",
-                         [total(r["rebuild"]) for r in rows], [total(r["warm"]) for r in rows]))
+        lines.append(row(name, "(d) rebuild after editing one article / cold build",
+                         [total(r["rebuild"]) for r in rows], [total(r["cold"], r["import"]) for r in rows]))
         comp = res.get("compose")
         if comp:
             note = comp[0]["trivial"].get("note")
@@ -382,7 +392,20 @@ def report(results: dict, info: dict, runs: int) -> str:
             share = median([c["cjk"]["compose"] / c["cjk"]["wall"] for c in comp])
             lines.append(f"| {name} | layout stage: share of its wall time inside compose_paragraph | | | "
                          f"{share:.0%} | | | |")
+    names = list(results)
+    if len(names) == 2:
+        small, large = (results[n]["runs"] for n in names)
+        lines.append(row(f"{names[1]} / {names[0]}", "cold build, total", [total(r["cold"], r["import"]) for r in large],
+                         [total(r["cold"], r["import"]) for r in small]))
     return "\n".join(lines)
+
+
+def total(stages: dict, extra: dict | None = None) -> dict:
+    """Wall and CPU of stages added up (the workers' row adds CPU only)."""
+    out = {k: sum(v[k] for v in stages.values()) for k in ("wall", "cpu")}
+    if extra:
+        out = {k: out[k] + extra[k] for k in out}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -14,13 +15,13 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import EpaperError, Finding, InputError, LayoutError, did_you_mean
-from .fonts import Palette, check_environment, load_palette
+from .fonts import Palette, check_environment, fc_match_file, load_palette
 from .layout import fontmetrics
 from .layout.grid import MM, Layout, available_layouts, load_layout
 from .layout.place import PageLayout, layout_issue
 from .model import Issue
 from .publish import publishing
-from .render import print_pdf
+from .render import assemble, page_pdfs, print_pdf, raster
 from .source.folder import find_paper_toml, load_issue, read_source, unplaced_articles
 from .source.schema import TomlSource
 from .strings import Strings
@@ -29,6 +30,7 @@ HOME = Path(__file__).resolve().parent.parent
 LAYOUTS = HOME / "layouts"
 FONTS = HOME / "fonts"
 FORMATS = ("pdf", "epub", "web")
+CACHE = ".cache"  # under OUT: rendered pages by content (page_pdfs.PageCache), reused by later builds
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class BuildOptions:
     marks: bool = False  # bleed and crop marks on the print PDF
     strict: bool = False  # warnings fail the build
     embed_fonts: bool = False  # subset the palette's fonts into the EPUB
+    cache: bool = True  # reuse pages rendered by earlier builds when nothing they show changed (OUT/.cache)
+    workers: int = 0  # processes rendering pages: 0 = one per core (at most 2), 1 = in this process
 
 
 @dataclass
@@ -52,6 +56,8 @@ class BuildResult:
     outputs: list[Path] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     pages: list[PageLayout] = field(default_factory=list)
+    rendered_pages: list[int] = field(default_factory=list)  # pages WeasyPrint drew in this build (others: cache)
+    render_cpu: float = 0.0  # CPU seconds spent drawing those pages, wherever that ran (bench/ reports it)
 
 
 Progress = Callable[[str], None]
@@ -167,15 +173,31 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     names: list[str] = []
     with publishing(out, issue.slug, on_wait=progress) as staging:
         progress(f"laying out {len(issue.pages)} pages")
-        pages = layout_issue(issue, layout, palette, strings)
+        title = issue.paper.epub_title.format(paper=issue.paper.name, date=issue.date)
+        cache = page_pdfs.PageCache(out / CACHE / "pages") if options.cache else None
+        renderer = page_pdfs.PageRenderer(cache, workers=options.workers)
+        fonts = tuple(sorted({role.file for role in palette.roles.values()}))
+
+        def render(page: PageLayout) -> None:
+            # each page is its own document, rendered by a worker while the next page is laid out
+            html = print_pdf.render_html(issue, [page], layout, palette, strings, title=title, marks=options.marks)
+            renderer.submit(page_pdfs.PageJob(page.page.number, html, issue.root, (issue.root, LAYOUTS, FONTS), fonts))
+
+        try:
+            pages = layout_issue(issue, layout, palette, strings, on_page=render)
+        except BaseException:
+            renderer.cancel()
+            raise
         result.pages = pages
         result.findings.extend(f for p in pages for f in p.findings)
-        title = issue.paper.epub_title.format(paper=issue.paper.name, date=issue.date)
-        html = print_pdf.render_html(issue, pages, layout, palette, strings, title=title, marks=options.marks)
         progress("rendering the print PDF")
-        rendered = print_pdf.render_document(html, issue.root, [issue.root, LAYOUTS, FONTS])
-        result.findings.extend(rendered.findings)
-        result.findings.extend(print_pdf.check_geometry(rendered, pages))
+        rendered_pages = renderer.results()
+        result.rendered_pages = [o.number for o in rendered_pages if not o.cached]
+        result.render_cpu = sum(o.cpu for o in rendered_pages)
+        for planned, page_out in zip(pages, rendered_pages):
+            result.findings.extend(page_out.findings)
+            result.findings.extend(page_pdfs.check_positions(planned, page_out))
+        pdf_data = assemble.assemble([o.pdf for o in rendered_pages], _faces(rendered_pages), _jump_links(pages))
         press_job = None
         if options.press:
             from .render import press
@@ -193,7 +215,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             if errors:
                 raise LayoutError(errors)
             if "pdf" in options.formats:
-                write_atomic(staging / f"{issue.slug}.pdf", lambda tmp: print_pdf.write_pdf(rendered, tmp, issue))
+                write_atomic(staging / f"{issue.slug}.pdf", pdf_data)
                 write_atomic(staging / f"{issue.slug}.layout.json",
                              json.dumps(layout_record(issue, layout, pages), ensure_ascii=False,
                                         indent=1).encode("utf-8") + b"\n")
@@ -201,7 +223,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             if "epub" in options.formats:
                 progress("writing the EPUB")
                 from .render import epub
-                cover = print_pdf.front_page_png(rendered)
+                cover = raster.page_png(pdf_data, 0)
                 epub.write_epub(issue, strings, staging / f"{issue.slug}.epub", cover_png=cover,
                                 embed_fonts=options.embed_fonts,
                                 fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
@@ -217,14 +239,40 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             # failure here publishes nothing. The site switches its own folder; the files switch when the block ends.
             progress("writing the web e-paper")
             from .render import web
-            pdf_source = staging / f"{issue.slug}.pdf" if "pdf" in options.formats else rendered.document.write_pdf(
-                pdf_identifier=issue.slug.encode("utf-8"))
+            pdf_source = staging / f"{issue.slug}.pdf" if "pdf" in options.formats else pdf_data
             epub_source = staging / f"{issue.slug}.epub" if "epub" in options.formats else None
             site_files = web.write_site(options.site or out / "site", issue, pages, pdf_source, epub_source,
                                         strings, layout=layout)
     # the stable names: links through OUT/<slug>, which now points at this build's folder
     result.outputs = [out / name for name in names] + site_files
+    if cache is not None:
+        cache.prune()
     return result
+
+
+def _faces(rendered: list[page_pdfs.PageOut]) -> dict[str, assemble.Face]:
+    """The font files the pages drew with, by font resource name: fontconfig's choice for the family and weight."""
+    faces = {}
+    for out in rendered:
+        for name, (family, weight, index) in out.faces.items():
+            file = fc_match_file(family, weight)
+            if file:
+                faces[name] = assemble.Face(Path(file), index)
+    return faces
+
+
+def _jump_links(pages: list[PageLayout]) -> list[assemble.Link]:
+    """The jump lines (转版) of the plan as links to the other part: pages rendered alone cannot resolve them."""
+    links = []
+    for index, page in enumerate(pages):
+        for m in page.modules:
+            for box in m.boxes:
+                for n, line in enumerate(box.lines):
+                    if line.href.startswith("#"):
+                        links.append(assemble.Link(index, box.rect.x, box.rect.y + n * box.line_height, box.rect.w,
+                                                   box.line_height, line.href[1:],
+                                                   "".join(piece.text for piece in line.line.pieces)))
+    return links
 
 
 def _build_quiet(issue_dir: Path, options: BuildOptions) -> BuildResult | EpaperError:
@@ -244,8 +292,10 @@ def build_many(issue_dirs: list[Path], options: BuildOptions, progress: Progress
         except EpaperError as exc:
             return [exc]
     workers = workers or min(len(issue_dirs), os.cpu_count() or 1)
+    # the issues already keep the cores busy: each renders its pages in its own process
+    per_issue = dataclasses.replace(options, workers=1)
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = list(pool.map(_build_quiet, issue_dirs, [options] * len(issue_dirs)))
+        results = list(pool.map(_build_quiet, issue_dirs, [per_issue] * len(issue_dirs)))
     if "web" in options.formats:
         # each worker rewrote the archive page from the manifests it saw: write it once more, with all of them
         from .render import web

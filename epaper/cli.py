@@ -57,12 +57,15 @@ def build(
     embed_fonts: Annotated[bool, typer.Option("--embed-fonts", help="Subset the palette's fonts into the EPUB.")] = False,
     press: Annotated[bool, typer.Option("--press", help="Also write PDF/X press files: the issue and one per page.")] = False,
     press_profile: Annotated[Optional[Path], typer.Option("--press-profile", help="The printer's CMYK ICC profile (PDF/X-4); default: PDF/X-1a naming IFRA26.")] = None,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse pages rendered by earlier builds into --out when nothing they show changed.")] = True,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes rendering pages; 0: one per core (at most 2); 1: none.")] = 0,
 ) -> None:
     """Build the print PDF, the EPUB, the web e-paper and layout.json of each ISSUE_DIR into --out."""
     from .build import FORMATS, BuildOptions, build_many
 
     options = BuildOptions(out=out, formats=tuple(format) if format else FORMATS, marks=marks, strict=strict,
-                           embed_fonts=embed_fonts, site=site, press=press, press_profile=press_profile)
+                           embed_fonts=embed_fonts, site=site, press=press, press_profile=press_profile,
+                           cache=cache, workers=workers)
     progress = _Progress()
     outcomes = build_many(issue_dirs, options, progress)
     progress.finish()

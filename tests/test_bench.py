@@ -14,9 +14,10 @@ def test_bench_quick_prints_its_tables(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     assert "| issue | stage | wall s | CPU s | peak RSS MiB |" in out
-    for stage in ("import", "load", "layout", "pdf", "epub", "cold build, total"):
+    for stage in ("import", "load", "layout", "pdf", "epub", "web", "page workers", "cold build, total"):
         assert f"| 2 pages | {stage}" in out or f"| 2 pages | **{stage}**" in out, stage
-    for comparison in ("(a) PDF stage", "(b) EPUB stage", "(c) cold build", "(d) rebuild", "CJK composer"):
+    for comparison in ("(a) cold build", "(a) layout and PDF stages", "(b) EPUB stage", "(c) cold build", "(d) rebuild",
+                       "CJK composer"):
         assert comparison in out, comparison
     assert "Machine: " in out and "WeasyPrint" in out
     assert (tmp_path / "b.json").stat().st_size > 0

@@ -541,9 +541,9 @@ def _valid_set(out: Path, slug: str, pages: int | None = None) -> dict[str, str]
 
 
 def _until(pred, proc: subprocess.Popen, timeout: float = 120) -> bool:
-    """Poll pred every 5 ms while proc runs; True when pred held before proc ended."""
+    """Poll pred every 5 ms while proc runs (proc None: until the timeout); True when pred held in time."""
     end = time.monotonic() + timeout
-    while time.monotonic() < end and proc.poll() is None:
+    while time.monotonic() < end and (proc is None or proc.poll() is None):
         if pred():
             return True
         time.sleep(0.005)
@@ -569,8 +569,11 @@ def four_pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, di
 SLUG4 = "wujin-daily-2024-12-20"
 
 
-def _pdf_tmp_exists(out: Path) -> bool:
-    return any(re.match(rf"^\.{SLUG4}\.pdf\..*\.tmp$", p.name) for p in _walk(out))
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"  # a zombie has stopped
+    except (OSError, IndexError):
+        return False
 
 
 def _new_pdf_exists(out: Path, old: set[int]) -> bool:
@@ -578,7 +581,7 @@ def _new_pdf_exists(out: Path, old: set[int]) -> bool:
                for p in _walk(out) if p.exists())
 
 
-@pytest.mark.parametrize("when", ["after-1.0s", "after-2.0s", "during-pdf-write", "after-pdf-before-epub"])
+@pytest.mark.parametrize("when", ["after-1.0s", "after-2.0s", "during-rendering", "after-pdf-before-epub"])
 def test_sigkill_mid_build_leaves_previous_outputs(four_pages, when: str, tmp_path: Path):
     issue, baseline_out, hashes = four_pages
     out = tmp_path / "out"
@@ -589,8 +592,9 @@ def test_sigkill_mid_build_leaves_previous_outputs(four_pages, when: str, tmp_pa
         if when.startswith("after-") and when.endswith("s"):
             time.sleep(float(when[6:-1]))
             hit = proc.poll() is None
-        elif when == "during-pdf-write":
-            hit = _until(lambda: _pdf_tmp_exists(out), proc)
+        elif when == "during-rendering":
+            hit = _until(lambda: len(_children(proc)) > 0, proc)
+            workers = _children(proc)
         else:
             hit = _until(lambda: _new_pdf_exists(out, old_inodes), proc)
         proc.send_signal(signal.SIGKILL)
@@ -599,24 +603,44 @@ def test_sigkill_mid_build_leaves_previous_outputs(four_pages, when: str, tmp_pa
         proc.communicate(timeout=30)
     assert hit, f"the build ended before the kill point {when!r}"
     assert proc.returncode == -signal.SIGKILL
+    if when == "during-rendering":  # the page workers notice their parent is gone and stop
+        assert _until(lambda: not any(_alive(pid) for pid in workers), None, timeout=5)
     # the previous outputs, all three, exactly as they were, and readable
     assert _valid_set(out, SLUG4, pages=4) == hashes, "a killed build changed the published outputs"
 
 
-def test_ctrl_c_leaves_no_temporary_files(tiny_issue: Path, tmp_path: Path):
+@pytest.mark.parametrize("when", ["staging", "rendering"])
+def test_ctrl_c_leaves_no_temporary_files(tiny_issue: Path, tmp_path: Path, when: str):
+    """Ctrl-C while the build stages its files, or once page workers run: nothing half-made is left (the page
+    cache keeps only complete entries), no worker prints a traceback, and no worker outlives the build."""
     out = tmp_path / "out"
     proc = _cli(tiny_issue, out)
     try:
-        hit = _until(lambda: out.exists() and any(p.name.endswith(".tmp") for p in _walk(out)), proc)
+        if when == "staging":
+            hit = _until(lambda: out.exists() and any(p.name.endswith(".partial") for p in _walk(out)), proc)
+        else:
+            hit = _until(lambda: len(_children(proc)) > 0, proc)
+        workers = _children(proc)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    assert hit, "the build ended before a temporary file appeared"
+    assert hit, f"the build ended before {when}"
     assert proc.returncode != 0
     assert "Traceback" not in err
-    left = [p for p in _walk(out) if not (p.is_dir() and not any(p.iterdir())) and p.name != f".lock-{SLUG}"]
+    left = [p for p in _walk(out) if not (p.is_dir() and not any(p.iterdir())) and p.name != f".lock-{SLUG}"
+            and not (p.parent.name == "pages" and p.suffix in (".pdf", ".json"))]
     assert left == [], f"left behind: {left}"
+    assert not any(p.name.endswith(".tmp") for p in _walk(out))
+    assert _until(lambda: not any(_alive(pid) for pid in workers), None, timeout=5), "a worker lives on"
+
+
+def _children(proc: subprocess.Popen) -> list[int]:
+    """The process's children (the page workers once rendering has started), from /proc."""
+    try:
+        return [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def test_concurrent_cli_builds_of_one_issue(tiny_issue: Path, tmp_path: Path):

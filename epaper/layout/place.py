@@ -7,9 +7,11 @@ is arithmetic; text that does not fit is a LayoutError naming page, article, slo
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field, fields, replace
-from typing import Literal
+from typing import Callable, Literal
 
 from ..errors import Finding, LayoutError
 from ..fonts import Palette
@@ -184,21 +186,54 @@ def composition_settings(paper: Paper) -> CompositionSettings:
                                   for f in fields(paper.composition) if f.name in known})
 
 
-def layout_issue(issue: Issue, layout: Layout, palette: Palette, strings: Strings) -> list[PageLayout]:
-    """Lay out every page; collects overset findings of all pages before raising, so one run reports them all."""
+# Pages laid out earlier in this process, by everything their layout depends on: `epaper serve` and other
+# long-lived callers rebuild an issue after one article changed, and only that article's page is laid out again.
+MEMO_PAGES = 64
+_MEMO: OrderedDict[str, tuple[PageLayout, tuple[str, Fragment] | None]] = OrderedDict()
+
+
+def _page_key(issue: Issue, page: Page, later: Page | None, layout: Layout, palette: Palette, strings: Strings,
+              extra: list[tuple[str, Fragment]]) -> str:
+    """A digest of a page's inputs: the paper, grid, fonts, strings, the plan entry, its own articles and those
+    it continues, whether it may jump and where to. Equal inputs lay out equally (the layout is deterministic)."""
+    articles = [issue.articles[a] for a in page.articles]
+    articles += [issue.articles[a.removesuffix(CONTINUED)] for a, _ in extra]
+    state = (issue.paper, issue.jumps, later.number if later else None, layout, palette, strings.table, page,
+             articles, extra)
+    # repr, not pickle: a pickle depends on which equal objects happen to be one object (interned strings)
+    return hashlib.sha256(repr(state).encode("utf-8")).hexdigest()
+
+
+def layout_issue(issue: Issue, layout: Layout, palette: Palette, strings: Strings,
+                 on_page: Callable[[PageLayout], None] | None = None) -> list[PageLayout]:
+    """Lay out every page; collects overset findings of all pages before raising, so one run reports them all.
+
+    `on_page` receives each page as soon as it is final (a jump changes only its own page and the next), so
+    the caller can start rendering it while later pages are laid out."""
     composer = Composer(palette, composition_settings(issue.paper), layout.body_size)
     pages: list[PageLayout] = []
     carried: dict[int, list[tuple[str, Fragment]]] = {}  # page number → continuations set there
     for index, page in enumerate(issue.pages):
         extra = carried.get(page.number, [])
-        result = layout_page(issue, page, layout, composer, strings, extra=extra)
         later = issue.pages[index + 1] if index + 1 < len(issue.pages) else None
-        if issue.jumps and later and any(f.code == "E302" for f in result.findings):
-            jumped = jump(issue, page, later, layout, composer, strings, extra)
-            if jumped is not None:
-                result, continuation = jumped
-                carried.setdefault(later.number, []).append(continuation)
+        key = _page_key(issue, page, later, layout, palette, strings, extra)
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            result, continuation = _MEMO[key]
+        else:
+            result, continuation = layout_page(issue, page, layout, composer, strings, extra=extra), None
+            if issue.jumps and later and any(f.code == "E302" for f in result.findings):
+                jumped = jump(issue, page, later, layout, composer, strings, extra)
+                if jumped is not None:
+                    result, continuation = jumped
+            _MEMO[key] = (result, continuation)
+            while _MEMO and len(_MEMO) > MEMO_PAGES:
+                _MEMO.popitem(last=False)
+        if continuation is not None and later is not None:
+            carried.setdefault(later.number, []).append(continuation)
         pages.append(result)
+        if on_page is not None and not any(f.severity == "error" for f in result.findings):
+            on_page(result)
     errors = [f for p in pages for f in p.findings if f.severity == "error"]
     if errors:
         raise LayoutError(errors)

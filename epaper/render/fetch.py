@@ -29,6 +29,7 @@ class RestrictedFetcher(URLFetcher):
         # folder lies (WeasyPrint names images in the PDF by a hash of their URL); the fetcher finds them
         self.mounts = {prefix.rstrip("/"): root.resolve() for prefix, root in (mounts or {}).items()}
         self.refused: list[str] = []
+        self.fetched: list[Path] = []  # what the document read: a cached page is valid while these are unchanged
 
     def allowed(self, path: Path) -> bool:
         real = path.resolve()  # follows symlinks, so a link pointing out of a root is refused
@@ -49,4 +50,6 @@ class RestrictedFetcher(URLFetcher):
             raise FetchRefused(f"refused to read {path}: outside the issue, layouts/ and fonts/, or missing")
         mime, _ = mimetypes.guess_type(path.name)
         # read the resolved path that was checked: a link swapped after the check is not followed
-        return URLFetcherResponse(url, path.resolve().read_bytes(), {"Content-Type": mime or "application/octet-stream"})
+        real = path.resolve()
+        self.fetched.append(real)
+        return URLFetcherResponse(url, real.read_bytes(), {"Content-Type": mime or "application/octet-stream"})

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote
 
 import jinja2
+import pikepdf
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.document import Document
@@ -17,9 +20,10 @@ from weasyprint.document import Document
 from ..errors import Finding
 from ..fonts import Palette
 from ..layout.grid import Layout, Rect
-from ..layout.place import Module, PageLayout, SetLine
+from ..layout.place import Module, PageLayout, SetLine, TextBox
 from ..model import Issue, Photo
 from ..strings import Strings
+from . import tagging
 from .fetch import RestrictedFetcher
 from .lines_html import line_to_html
 
@@ -58,6 +62,37 @@ def photo_src(issue: Issue, photo: Photo) -> str:
     return quote(photo.path.relative_to(issue.root).as_posix())
 
 
+@dataclass
+class BodyPiece:
+    """The lines of one body column that belong to one paragraph, subhead (小标题) or jump line.
+
+    The composer fills a module's columns line by line, so a paragraph's lines may sit in several column
+    boxes. Its first piece is a <p> (<h2> for a subhead); a piece that goes on with a paragraph begun in an
+    earlier column is a <div>, which epaper.render.tagging joins to the paragraph before it: the reader PDF
+    has one P per paragraph, while every line stays in the flow of its column box, where it always was."""
+
+    tag: Literal["p", "h2", "div"]
+    kind: Literal["para", "subhead", "jump"]
+    lines: list[SetLine] = field(default_factory=list)
+
+
+def body_pieces(m: Module) -> list[tuple[TextBox, list[BodyPiece]]]:
+    """Each of the module's boxes (in order) with its body lines in pieces; none for headline and caption boxes."""
+    out: list[tuple[TextBox, list[BodyPiece]]] = []
+    key: tuple[int, str] | None = None  # the paragraph and kind of the previous body line, across columns
+    for b in m.boxes:
+        pieces: list[BodyPiece] = []
+        for i, sl in enumerate(b.lines if b.kind == "body" else ()):
+            kind = "jump" if sl.href else "subhead" if m.article.body[sl.para].kind == "h" else "para"
+            if i == 0 or (sl.para, kind) != key:
+                tag = "div" if (sl.para, kind) == key else "h2" if kind == "subhead" else "p"
+                pieces.append(BodyPiece(tag, kind))
+            pieces[-1].lines.append(sl)
+            key = (sl.para, kind)
+        out.append((b, pieces))
+    return out
+
+
 def render_html(issue: Issue, pages: list[PageLayout], layout: Layout, palette: Palette, strings: Strings,
                 *, title: str, marks: bool = False) -> str:
     env = template_env(layout)
@@ -81,7 +116,8 @@ def render_html(issue: Issue, pages: list[PageLayout], layout: Layout, palette: 
     return template.render(issue=issue, pages=pages, layout=layout, palette=palette, strings=strings, title=title,
                            created=issue_datetime(issue).strftime("%Y-%m-%dT%H:%M:%SZ"), marks=marks,
                            stylesheets=[s.as_uri() for s in stylesheets(layout)], pt=pt, box=box_style,
-                           photo_src=lambda photo: photo_src(issue, photo), line_html=line_html, rule_below=rule_below, rule_right=rule_right, head_box=head_box)
+                           photo_src=lambda photo: photo_src(issue, photo), line_html=line_html,
+                           body_pieces=body_pieces, rule_below=rule_below, rule_right=rule_right, head_box=head_box)
 
 
 @dataclass
@@ -90,9 +126,10 @@ class Rendered:
 
     document: Document
     findings: list[Finding] = field(default_factory=list)
+    fetched: list[Path] = field(default_factory=list)  # the files the document read (stylesheets, photos)
 
 
-class _Capture(logging.Handler):
+class LogCapture(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.records: list[logging.LogRecord] = []
@@ -108,14 +145,14 @@ def render_document(html: str, base: Path, roots: list[Path]) -> Rendered:
     """HTML in, laid-out WeasyPrint document out; WeasyPrint's warnings become findings instead of log noise.
     Relative URLs resolve under ISSUE_URL, which the fetcher maps to `base`: the PDF does not depend on the path."""
     fetcher = RestrictedFetcher(roots, mounts={"/epaper-issue": base})
-    capture = _Capture()
+    capture = LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     try:
         document = HTML(string=html, base_url=ISSUE_URL, url_fetcher=fetcher).render()
     finally:
         logger.removeHandler(capture)
-    rendered = Rendered(document)
+    rendered = Rendered(document, fetched=list(fetcher.fetched))
     for url in fetcher.refused:
         rendered.findings.append(Finding("E501", "error", f"refused to fetch {url}", hint="outside the issue, layouts/ and fonts/"))
     for rec in capture.records:
@@ -145,26 +182,17 @@ def check_geometry(rendered: Rendered, pages: list[PageLayout], tolerance: float
     return findings
 
 
-def write_pdf(rendered: Rendered, target: Path, issue: Issue) -> None:
-    # The document's own metadata (title, language, dates from the HTML head) makes the PDF reproducible.
-    rendered.document.write_pdf(target, pdf_identifier=f"{issue.slug}".encode("utf-8"), uncompressed_pdf=False)
+READER_VARIANT = "pdf/ua-1"  # the reader PDF is tagged; press files (press.py) stay untagged PDF/X
 
 
-
-def front_page_png(rendered: Rendered, width_px: int = 1200) -> bytes:
-    """Page 1 rasterised with PDFium (WeasyPrint has no PNG output): the EPUB cover and web thumbnails use it."""
-    import io
-
-    import pypdfium2 as pdfium
-
-    pdf_bytes = rendered.document.copy(rendered.document.pages[:1]).write_pdf()
-    doc = pdfium.PdfDocument(pdf_bytes)
-    try:
-        page = doc[0]
-        scale = width_px / page.get_width()
-        image = page.render(scale=scale).to_pil().convert("RGB")
-    finally:
-        doc.close()
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
+def pdf_bytes(rendered: Rendered, *, tagged: bool = True) -> bytes:
+    """The rendered document (one page of the issue) as PDF bytes for assemble.py: tagged with the reader
+    PDF's structure (tagging.tag_stories), or WeasyPrint's plain output."""
+    if not tagged:
+        return rendered.document.write_pdf(uncompressed_pdf=False)
+    data = rendered.document.write_pdf(pdf_variant=READER_VARIANT, uncompressed_pdf=False)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        tagging.tag_stories(pdf)
+        buf = io.BytesIO()
+        pdf.save(buf, deterministic_id=True)  # a random /ID would make the cached page differ from a fresh one
+        return buf.getvalue()

@@ -1,0 +1,258 @@
+"""One print-HTML document per page in, one single-page PDF per page out: rendered in worker processes, cached by content.
+
+Why per page: WeasyPrint is single-threaded, and our pages are independent documents (every box is placed
+by the layout), so two processes render an issue in about half the time, and a page whose HTML and files
+did not change is not rendered again. assemble.py joins the pages and embeds each font once.
+
+The cache (OUT/.cache/pages) is content-addressed: the key hashes the page's HTML, the fonts it may draw
+with and the versions of epaper and WeasyPrint; an entry also lists every file the page read (stylesheets,
+photos) with its SHA-256 and is used only while all of them are unchanged. Entries are written atomically
+and carry the hash of their PDF, so a truncated or edited entry is rendered again, never served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import multiprocessing.util
+import os
+import signal
+import threading
+import time
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from .. import __version__
+from ..errors import Finding
+
+if TYPE_CHECKING:
+    from ..layout.place import PageLayout
+
+CACHE_FORMAT = 2  # bump when an entry's meaning changes
+KEEP_DAYS = 14  # entries not used for this long are removed after a build
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """What a worker needs to render one page: the page's whole HTML document and where its files are."""
+
+    number: int
+    html: str
+    base: Path  # the issue folder (ISSUE_URL)
+    roots: tuple[Path, ...]  # folders the page may read
+    fonts: tuple[Path, ...]  # the palette's font files: a changed font invalidates the page
+
+    def key(self) -> str:
+        import weasyprint
+
+        h = hashlib.sha256()
+        for part in (f"epaper {__version__} cache {CACHE_FORMAT} weasyprint {weasyprint.__version__}", self.html,
+                     str(self.base)):
+            h.update(part.encode("utf-8") + b"\0")
+        for font in self.fonts:
+            stat = font.stat()
+            h.update(f"{font}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+        return h.hexdigest()
+
+
+@dataclass
+class PageOut:
+    """A rendered page: its PDF, where its modules landed, what WeasyPrint said, the fonts it drew with."""
+
+    number: int
+    pdf: bytes
+    anchors: dict[str, tuple[float, float]]  # element id -> top-left corner in pt
+    findings: list[Finding] = field(default_factory=list)
+    faces: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # font resource name -> family, weight, index
+    reads: dict[str, str] = field(default_factory=dict)  # file read -> its SHA-256
+    cached: bool = False
+    cpu: float = 0.0  # CPU seconds the worker spent on it (0 when it came from the cache)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def render_page(job: PageJob) -> PageOut:
+    """Render one page's HTML to a one-page PDF (runs in a worker process)."""
+    from . import print_pdf
+
+    start = time.process_time()
+    rendered = print_pdf.render_document(job.html, job.base, list(job.roots))
+    document = rendered.document
+    capture = print_pdf.LogCapture()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(capture)
+    try:
+        pdf = print_pdf.pdf_bytes(rendered)
+    finally:
+        logger.removeHandler(capture)
+    px_per_pt = 96 / 72  # WeasyPrint's anchors are in CSS px
+    anchors = {name: (a[0] / px_per_pt, a[1] / px_per_pt) for page in document.pages
+               for name, a in page.anchors.items()}
+    faces = {font.hash: (font.family, int(font.weight), int(font.index)) for font in document.fonts.values()}
+    reads = {str(p): _sha256(p) for p in dict.fromkeys(rendered.fetched)}
+    findings = list(rendered.findings)
+    # A jump line links to a story part on another page, which a page rendered alone lacks: the join adds
+    # those links and fails on a destination no page has (assemble.add_links).
+    findings += [Finding("W500", "warning", f"WeasyPrint: {rec.getMessage()}") for rec in capture.records
+                 if not rec.getMessage().startswith("No anchor #")]
+    if len(document.pages) != 1:
+        findings.append(Finding("E312", "error", f"page {job.number} rendered as {len(document.pages)} pages",
+                                hint="a page box overflowed: this is a layout bug"))
+    return PageOut(job.number, pdf, anchors, findings, faces, reads, cpu=time.process_time() - start)
+
+
+class PageCache:
+    """Rendered pages on disk, by PageJob.key(); see the module docstring for when an entry is trusted."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        return self.folder / f"{key}.pdf", self.folder / f"{key}.json"
+
+    def get(self, job: PageJob, key: str) -> PageOut | None:
+        pdf_path, meta_path = self._paths(key)
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            pdf = pdf_path.read_bytes()
+        except (OSError, ValueError):
+            return None
+        try:
+            if meta.get("format") != CACHE_FORMAT or hashlib.sha256(pdf).hexdigest() != meta["pdf_sha256"]:
+                return None
+            for name, digest in meta["reads"].items():
+                if not Path(name).is_file() or _sha256(Path(name)) != digest:
+                    return None
+            out = PageOut(job.number, pdf, {k: tuple(v) for k, v in meta["anchors"].items()},
+                          [Finding(**f) for f in meta["findings"]],
+                          {k: tuple(v) for k, v in meta["faces"].items()}, meta["reads"], cached=True)
+        except (KeyError, TypeError, AttributeError):
+            return None  # an entry of another shape: render again
+        now = time.time()
+        for path in (pdf_path, meta_path):
+            os.utime(path, (now, now))  # used: keep it past the next prune
+        return out
+
+    def put(self, key: str, out: PageOut) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pdf_path, meta_path = self._paths(key)
+        meta = {"format": CACHE_FORMAT, "pdf_sha256": hashlib.sha256(out.pdf).hexdigest(), "anchors": out.anchors,
+                "findings": [f.__dict__ for f in out.findings], "faces": out.faces, "reads": out.reads}
+        # the PDF first: an entry exists once its JSON does, and the JSON vouches for the PDF's hash
+        for path, data in ((pdf_path, out.pdf), (meta_path, json.dumps(meta, ensure_ascii=False).encode("utf-8"))):
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)  # Ctrl-C between the two leaves no stray file
+
+    def prune(self, days: float = KEEP_DAYS) -> None:
+        cutoff = time.time() - days * 86400
+        for entry in self.folder.glob("*") if self.folder.is_dir() else ():
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    entry.unlink()
+            except OSError:
+                pass
+
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def pool(workers: int | None = None) -> Executor:
+    """The process's page renderers, started once and kept: `epaper serve` rebuilds without new interpreters."""
+    global _pool
+    if _pool is None:
+        count = workers or min(2, os.cpu_count() or 1)
+        # spawn, not fork: the parent may hold threads (serve) and a forked WeasyPrint/Pango is not safe
+        _pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_warm, initargs=(os.getpid(),))
+        # Stop the workers before this process exits. concurrent.futures does so from a threading hook, which
+        # never runs when this process is itself a multiprocessing child: it would wait for the idle workers
+        # forever. multiprocessing's finalizers run first in both cases; priority above the queues' own (10),
+        # which would otherwise close the pool's call queue before the workers' stop signal is sent.
+        multiprocessing.util.Finalize(_pool, shutdown, exitpriority=100)
+    return _pool
+
+
+def _warm(parent: int) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent handles it and stops the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a worker must not outlive its parent (a killed build would leave it holding the terminal's pipes)
+    threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
+    # import WeasyPrint while the parent is still laying out pages: the first page then starts at once
+    from . import print_pdf  # noqa: F401
+
+
+def _orphan_watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(1)
+
+
+def shutdown() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(cancel_futures=True)
+        _pool = None
+
+
+class PageRenderer:
+    """Pages are submitted as soon as they are laid out and collected in page order."""
+
+    def __init__(self, cache: PageCache | None, workers: int = 0):
+        self.cache = cache
+        self.parallel = workers != 1 and (os.cpu_count() or 1) > 1
+        self.pending: list[tuple[PageJob, str, Future | PageOut]] = []
+        if self.parallel:
+            pool(workers or None)  # start the workers now, so their imports overlap the layout
+
+    def submit(self, job: PageJob) -> None:
+        key = job.key()
+        hit = self.cache.get(job, key) if self.cache else None
+        if hit is not None:
+            self.pending.append((job, key, hit))
+        elif self.parallel:
+            self.pending.append((job, key, pool().submit(render_page, job)))
+        else:
+            self.pending.append((job, key, render_page(job)))
+
+    def results(self) -> list[PageOut]:
+        outs = []
+        for job, key, work in self.pending:
+            out = work if isinstance(work, PageOut) else work.result()
+            if self.cache and not out.cached and not any(f.severity == "error" for f in out.findings):
+                self.cache.put(key, out)
+            outs.append(out)
+        return outs
+
+    def cancel(self) -> None:
+        for _, _, work in self.pending:
+            if isinstance(work, Future):
+                work.cancel()
+
+
+def check_positions(planned: PageLayout, out: PageOut, tolerance: float = 0.05) -> list[Finding]:
+    """Every module of the plan where WeasyPrint put it (its anchor), to within `tolerance` pt: else a bug."""
+    findings = []
+    for m in planned.modules:
+        where = f"page {planned.page.number}, article '{m.article.id}'"
+        anchor = out.anchors.get(m.dom_id)
+        if anchor is None:
+            findings.append(Finding("E310", "error", "module not found in the rendered page", where=where))
+        elif abs(anchor[0] - m.rect.x) > tolerance or abs(anchor[1] - m.rect.y) > tolerance:
+            findings.append(Finding("E311", "error", f"rendered at ({anchor[0]:.2f}, {anchor[1]:.2f}) pt, planned at "
+                                                     f"({m.rect.x:.2f}, {m.rect.y:.2f}) pt", where=where))
+    return findings
