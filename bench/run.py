@@ -170,6 +170,7 @@ def child_compose(issue_dir: Path) -> dict:
     for role in palette.roles.values():  # metrics loaded before either run
         place.load_metrics(role.file, role.family)
     place.MEMO_PAGES = 0  # every run below lays out every page: no page is taken from an earlier run
+    place.COMPOSER_LINES = -1  # and with a new Composer (of the class patched in below), as a new process would
     spent = [0.0]
     real_compose = place.compose_paragraph
 

@@ -21,7 +21,7 @@ from .layout.grid import MM, Layout, available_layouts, load_layout
 from .layout.place import PageLayout, layout_issue
 from .model import Issue
 from .publish import publishing
-from .render import assemble, page_pdfs, print_pdf, raster
+from .render import assemble, page_pdfs, print_pdf
 from .source.folder import find_paper_toml, load_issue, read_source, unplaced_articles
 from .source.schema import TomlSource
 from .strings import Strings
@@ -198,6 +198,9 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             result.findings.extend(page_out.findings)
             result.findings.extend(page_pdfs.check_positions(planned, page_out))
         pdf_data = assemble.assemble([o.pdf for o in rendered_pages], _faces(rendered_pages), _jump_links(pages))
+        # page images (web) and the cover (EPUB) are cached by what each page draws
+        page_keys = [o.drawing_key for o in rendered_pages]
+        images_cache = out / CACHE / "images" if options.cache else None
         press_job = None
         if options.press:
             from .render import press
@@ -223,8 +226,8 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             if "epub" in options.formats:
                 progress("writing the EPUB")
                 from .render import epub
-                cover = raster.page_png(pdf_data, 0)
-                epub.write_epub(issue, strings, staging / f"{issue.slug}.epub", cover_png=cover,
+                epub.write_epub(issue, strings, staging / f"{issue.slug}.epub", cover_pdf=pdf_data,
+                                cover_key=page_keys[0], cache=images_cache,
                                 embed_fonts=options.embed_fonts,
                                 fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
                                 vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
@@ -242,7 +245,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             pdf_source = staging / f"{issue.slug}.pdf" if "pdf" in options.formats else pdf_data
             epub_source = staging / f"{issue.slug}.epub" if "epub" in options.formats else None
             site_files = web.write_site(options.site or out / "site", issue, pages, pdf_source, epub_source,
-                                        strings, layout=layout)
+                                        strings, layout=layout, cache=images_cache, page_keys=page_keys)
     # the stable names: links through OUT/<slug>, which now points at this build's folder
     result.outputs = [out / name for name in names] + site_files
     if cache is not None:

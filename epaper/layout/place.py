@@ -204,13 +204,28 @@ def _page_key(issue: Issue, page: Page, later: Page | None, layout: Layout, pale
     return hashlib.sha256(repr(state).encode("utf-8")).hexdigest()
 
 
+_COMPOSERS: dict[tuple, Composer] = {}
+COMPOSER_LINES = 200_000  # cached compositions kept between builds in one process, about 100 MB at most
+
+
+def _composer(palette: Palette, settings: CompositionSettings, body_size: float) -> Composer:
+    """The process's composer for these fonts and settings: its caches are keyed by text (and article), so an
+    edited story is composed again and every other story is not."""
+    key = (repr(palette), repr(settings), body_size)
+    composer = _COMPOSERS.get(key)
+    if composer is None or len(composer._cache) > COMPOSER_LINES:
+        _COMPOSERS.clear()
+        composer = _COMPOSERS[key] = Composer(palette, settings, body_size)
+    return composer
+
+
 def layout_issue(issue: Issue, layout: Layout, palette: Palette, strings: Strings,
                  on_page: Callable[[PageLayout], None] | None = None) -> list[PageLayout]:
     """Lay out every page; collects overset findings of all pages before raising, so one run reports them all.
 
     `on_page` receives each page as soon as it is final (a jump changes only its own page and the next), so
     the caller can start rendering it while later pages are laid out."""
-    composer = Composer(palette, composition_settings(issue.paper), layout.body_size)
+    composer = _composer(palette, composition_settings(issue.paper), layout.body_size)
     pages: list[PageLayout] = []
     carried: dict[int, list[tuple[str, Fragment]]] = {}  # page number → continuations set there
     for index, page in enumerate(issue.pages):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -12,11 +15,12 @@ from xml.etree import ElementTree
 import jinja2
 
 from ..errors import EnvironmentProblem, EpaperError
-from ..model import Article, Issue, Page, Paper
+from ..model import Article, Issue, Page, Paper, Photo
 from ..strings import Strings
 from .blocks import body_blocks
-from .epub_fonts import SubsetFont, css_weight, subset_font
-from .epub_images import PackedImage, pack_image
+from .derived_cache import DerivedCache
+from .epub_fonts import SubsetFont, css_weight, subset_font_cached
+from .epub_images import PackedImage, pack_image, pack_pdf_page
 from .epub_meta import accessibility, book_identifier, contributors, epub_language, epub_title, modified_time
 from .epub_zip import write_atomically, zip_bytes
 
@@ -139,19 +143,25 @@ def _blocks(article: Article, strings: Strings) -> list[dict]:
     return body_blocks(article, strings.byline(article))
 
 
-def pack_images(issue: Issue) -> tuple[list[Item], dict[tuple[str, int], str]]:
-    """Each source image packed once (named after the first article showing it); (article id, n) → href."""
-    items: list[Item] = []
-    by_path: dict[Path, str] = {}
-    hrefs: dict[tuple[str, int], str] = {}
+def pack_images(issue: Issue, cache: DerivedCache | None = None, pool: Executor | None = None
+                ) -> tuple[list[Item], dict[tuple[str, int], str]]:
+    """Each source image packed once (named after the first article showing it); (article id, n) → href.
+
+    Decoding, resampling and encoding release the GIL, so the images are packed in threads (`pool`, or one
+    thread per core).
+    """
+    sources: dict[Path, tuple[Photo, str]] = {}
     for _, article in issue.articles_in_order():
         for n, photo in enumerate(article.photos):
-            if photo.path not in by_path:
-                packed = pack_image(photo.path, flat=photo.placeholder)
-                stem = f"{article.id}-{n + 1}"
-                items.append(Item(f"img-{stem}", f"images/{stem}{packed.ext}", packed.media_type, packed.data))
-                by_path[photo.path] = items[-1].href
-            hrefs[(article.id, n)] = by_path[photo.path]
+            sources.setdefault(photo.path, (photo, f"{article.id}-{n + 1}"))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) if pool is None else nullcontext(pool) as threads:
+        packed = threads.map(lambda item: pack_image(item[0].path, flat=item[0].placeholder, cache=cache),
+                             sources.values())
+        items = [Item(f"img-{stem}", f"images/{stem}{p.ext}", p.media_type, p.data)
+                 for (_, stem), p in zip(sources.values(), packed)]
+    by_path = {path: item.href for path, item in zip(sources, items)}
+    hrefs = {(article.id, n): by_path[photo.path]
+             for _, article in issue.articles_in_order() for n, photo in enumerate(article.photos)}
     return items, hrefs
 
 
@@ -235,13 +245,14 @@ def default_fonts(paper: Paper) -> list[tuple[str, Path, str]]:
     return [(palette[r].family, palette[r].file, str(palette[r].weight)) for r in ("serif", "sans")]
 
 
-def subset_fonts(fonts: Sequence[tuple[str, Path, str]], chars: dict[str, set[str]]) -> list[tuple[str, SubsetFont]]:
+def subset_fonts(fonts: Sequence[tuple[str, Path, str]], chars: dict[str, set[str]],
+                 cache: DerivedCache | None = None) -> list[tuple[str, SubsetFont]]:
     """(role, subset) per requested face: regular faces serve body text, bold ones (≥ 600) the display elements."""
     faces: list[tuple[str, SubsetFont]] = []
     for family, path, weight in fonts:
         w = css_weight(weight)
         role = "display" if w >= DISPLAY_WEIGHT else "text"
-        faces.append((role, subset_font(Path(path), family, w, frozenset(chars[role]))))
+        faces.append((role, subset_font_cached(Path(path), family, w, frozenset(chars[role]), cache)))
     names = [f.file_name for _, f in faces]
     if len(set(names)) != len(names):
         raise EpaperError(f"two EPUB fonts share a family and weight: {', '.join(names)}")
@@ -265,9 +276,13 @@ def stylesheet(folders: Sequence[Path], env: jinja2.Environment, faces: list[tup
 
 def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = None, embed_fonts: bool = False,
                   fonts: Sequence[tuple[str, Path, str]] | None = None, modified: dt.datetime | None = None,
-                  vertical: bool = False, layout_folders: Sequence[Path] | None = None
-                  ) -> tuple[dict[str, bytes], dt.datetime]:
+                  vertical: bool = False, layout_folders: Sequence[Path] | None = None,
+                  cover_pdf: Path | bytes | None = None, cover_key: str | None = None,
+                  cache: Path | None = None) -> tuple[dict[str, bytes], dt.datetime]:
     """Every file of the package (ZIP path → bytes) and the timestamp they carry; nothing is written."""
+    if cover_png is not None and cover_pdf is not None:
+        raise EpaperError("the EPUB cover comes from cover_png or from cover_pdf, not both")
+    store = DerivedCache(cache)
     paper = issue.paper
     folders = layout_chain(paper, layout_folders)
     env = template_env(folders)
@@ -279,25 +294,32 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
     def render(template: str, **context: object) -> bytes:
         return env.get_template(template).render(**common, **context).encode("utf-8")
 
-    images, image_hrefs = pack_images(issue)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        # the cover (a whole page: the longest to pack) starts first, the photos beside it
+        cover_job: Future[PackedImage] | None = None
+        if cover_png is not None:
+            cover_job = pool.submit(pack_image, cover_png, flat=True, cache=store)
+        elif cover_pdf is not None:
+            cover_job = pool.submit(pack_pdf_page, cover_pdf, page_key=cover_key, cache=store)
+        images, image_hrefs = pack_images(issue, store, pool)
+        cover = cover_job.result() if cover_job is not None else None
     docs, sections = article_documents(issue, strings, estrings, image_hrefs, render)
     masthead = {"paper": paper.name, "date": strings.date_long(issue),
                 "weekday": issue.weekday_zh if paper.is_chinese else issue.date.strftime("%A"),
                 "number": strings.fmt("issue_number", number=issue.number)}
     nav = _check_xml("nav.xhtml", render("nav.xhtml.jinja", sections=sections, masthead=masthead,
-                                         has_cover=cover_png is not None, first_href=docs[0].href))
+                                         has_cover=cover is not None, first_href=docs[0].href))
     ncx = _check_xml("toc.ncx", render("toc.ncx.jinja", identifier=identifier, sections=sections,
                                        publisher=paper.publisher or paper.name))
 
     # Fonts are subset to the characters each role draws in every document a reader shows (the nav is one).
     faces = subset_fonts(fonts if fonts is not None else default_fonts(paper),
-                         collect_chars([d.data for d in docs] + [nav])) if embed_fonts else []
+                         collect_chars([d.data for d in docs] + [nav]), store) if embed_fonts else []
     items = [Item("nav", "nav.xhtml", XHTML, nav, "nav"),
              Item("ncx", "toc.ncx", "application/x-dtbncx+xml", ncx),
              Item("css", "css/epub.css", "text/css", stylesheet(folders, env, faces, vertical))]
     spine = ["nav"] + [d.id for d in docs]
-    if cover_png is not None:
-        cover: PackedImage = pack_image(cover_png, flat=True)
+    if cover is not None:
         href = f"images/cover{cover.ext}"
         cover_doc = render("cover.xhtml.jinja", image=cover, href=href, alt=estrings.fmt("cover_alt", title=title))
         items += [Item("cover-image", href, cover.media_type, cover.data, "cover-image"),
@@ -306,7 +328,7 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
     items += docs + images
     items += [Item(f"font-{i + 1}", f"fonts/{f.file_name}", f.media_type, f.data) for i, (_, f) in enumerate(faces)]
 
-    has_images = bool(images) or cover_png is not None
+    has_images = bool(images) or cover is not None
     opf = render("package.opf.jinja", identifier=identifier, paper=paper, issue=issue,
                  creator=paper.publisher or paper.name, modified=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                  description=estrings.fmt("description", title=title,
@@ -314,7 +336,7 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
                                           sections=estrings["sections_join"].join(s["label"] for s in sections)),
                  source=estrings.fmt("source_label", title=title), contributors=contributors(issue),
                  items=items, spine=spine, a11y=accessibility(has_images, True, estrings),
-                 has_cover=cover_png is not None, fonts=bool(faces))
+                 has_cover=cover is not None, fonts=bool(faces))
 
     entries = {"META-INF/container.xml": _check_xml("container.xml", render("container.xml.jinja", root=ROOT)),
                f"{ROOT}/package.opf": _check_xml("package.opf", opf)}
@@ -329,7 +351,8 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
 def write_epub(issue: Issue, strings: Strings, out_path: Path | str, *, cover_png: bytes | None = None,
                embed_fonts: bool = False, fonts: Sequence[tuple[str, Path, str]] | None = None,
                modified: dt.datetime | None = None, vertical: bool = False,
-               layout_folders: Sequence[Path] | None = None) -> None:
+               layout_folders: Sequence[Path] | None = None, cover_pdf: Path | bytes | None = None,
+               cover_key: str | None = None, cache: Path | None = None) -> None:
     """Write the issue as EPUB 3.3 (with NCX) to out_path; byte-identical for the same input and timestamp.
 
     One XHTML document per article, not per page: every contents entry then lands at the start of a
@@ -337,7 +360,11 @@ def write_epub(issue: Issue, strings: Strings, out_path: Path | str, *, cover_pn
     on a fresh screen whether or not the reader honours CSS page breaks, documents stay small, and the 版
     structure lives in the nav (版 → 文章), the page-list and a pagebreak marker before each 版's first story.
 
-    cover_png: the rendered front page (cover image + cover document). fonts: (CSS family, font file, weight);
+    cover_png: the rendered front page as image bytes (cover image + cover document); or cover_pdf: the print
+    PDF (path or bytes), whose first page's trim box is rasterised with PDFium for the cover, and cover_key:
+    that page's cache key from the print stage (else derived from the page's content). cache: a folder where
+    packed images (photos by their bytes, the cover by its page key) are kept between builds; the book is the
+    same bytes with or without it. fonts: (CSS family, font file, weight);
     weights ≥ 600 draw the display elements, lighter ones body text; with embed_fonts and no list, the
     palette's serif and sans. modified: the timestamp (default SOURCE_DATE_EPOCH, else the issue date 00:00 UTC).
     vertical: vertical-rl text and an rtl spine. layout_folders: where <folder>/epub/ templates are looked up
@@ -345,5 +372,7 @@ def write_epub(issue: Issue, strings: Strings, out_path: Path | str, *, cover_pn
     out_path is then left as it was.
     """
     entries, when = build_entries(issue, strings, cover_png=cover_png, embed_fonts=embed_fonts, fonts=fonts,
-                                  modified=modified, vertical=vertical, layout_folders=layout_folders)
+                                  modified=modified, vertical=vertical, layout_folders=layout_folders,
+                                  cover_pdf=cover_pdf, cover_key=cover_key, cache=cache)
     write_atomically(zip_bytes(entries, when), Path(out_path))
+    DerivedCache(cache).prune()

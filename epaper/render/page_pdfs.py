@@ -72,6 +72,12 @@ class PageOut:
     reads: dict[str, str] = field(default_factory=dict)  # file read -> its SHA-256
     cached: bool = False
     cpu: float = 0.0  # CPU seconds the worker spent on it (0 when it came from the cache)
+    key: str = ""  # PageJob.key() of the page
+
+    @property
+    def drawing_key(self) -> str:
+        """Changes whenever what the page draws changes: the job's key and the files it read (for page images)."""
+        return hashlib.sha256((self.key + json.dumps(self.reads, sort_keys=True)).encode("utf-8")).hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -233,6 +239,7 @@ class PageRenderer:
         outs = []
         for job, key, work in self.pending:
             out = work if isinstance(work, PageOut) else work.result()
+            out.key = key
             if self.cache and not out.cached and not any(f.severity == "error" for f in out.findings):
                 self.cache.put(key, out)
             outs.append(out)

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -27,10 +28,11 @@ import jinja2
 from ..errors import EpaperError
 from ..layout.grid import MM, Layout
 from ..layout.place import Module, PageLayout
-from ..model import Article, Issue, Page
+from ..model import Article, Issue, Page, Photo
 from ..strings import Strings
 from .blocks import body_blocks
-from .web_images import PageImages, Raster, rasterise, split_pages, write_photo
+from .derived_cache import DerivedCache
+from .web_images import PageImages, Raster, available_cpus, rasterise, split_pages, write_photo
 
 MANIFEST = "issue.json"
 MANIFEST_FORMAT = "epaper-web-issue/1"
@@ -157,12 +159,19 @@ def region(module: Module, images: PageImages, words: Words) -> dict[str, Any]:
 
 
 def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path | bytes, epub_path: Path | None,
-               strings: Strings, *, layout: Layout) -> list[Path]:
+               strings: Strings, *, layout: Layout, cache: Path | None = None,
+               page_keys: Sequence[str] | None = None, executor: ProcessPoolExecutor | None = None) -> list[Path]:
     """Write the issue's web e-paper under site_root/<YYYY-MM>/<DD>/ and regenerate the archive index.
 
     `pdf` is the print PDF the build wrote (or its bytes): pages are rasterised from it and its module rectangles
     (`pages`, the record layout.json holds) become the link areas. `epub_path`, when given, is offered for
     download. Returns the issue's index.html and the site's index.html.
+
+    cache: a folder where page images and photo renditions are kept between builds (content-addressed; the
+    output is the same bytes with or without it). page_keys: per page, a string that changes whenever the
+    page's drawing does (e.g. the print stage's per-page cache key); without them keys are derived from the
+    PDF (see web_images.rasterise). executor: a process pool to draw the pages in (default: drawn here, encoded
+    in threads).
     """
     site_root = Path(site_root)
     target = site_root / issue_path(issue)
@@ -171,7 +180,8 @@ def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path
         shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
-        _write_issue(staging, issue, pages, pdf, epub_path, strings, layout)
+        _write_issue(staging, issue, pages, pdf, epub_path, strings, layout,
+                     cache=DerivedCache(cache), page_keys=page_keys, executor=executor)
         os.chmod(staging, 0o755)
         if target.exists():
             old = target.parent / f".{target.name}.old-{os.getpid()}"
@@ -184,15 +194,17 @@ def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path
         shutil.rmtree(staging, ignore_errors=True)
         raise
     archive = write_archive(site_root, layout.folders, issue.paper.language)
+    DerivedCache(cache).prune()
     return [target / "index.html", archive]
 
 
 def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | bytes, epub_path: Path | None,
-                 strings: Strings, layout: Layout) -> None:
+                 strings: Strings, layout: Layout, *, cache: DerivedCache, page_keys: Sequence[str] | None,
+                 executor: ProcessPoolExecutor | None) -> None:
     words = Words(web_strings(layout.folders, issue.paper.language), strings)
     env = template_env(layout.folders)
     stems = [page_stem(p.page) for p in pages]
-    images = rasterise(pdf, out / "img", stems)
+    images = rasterise(pdf, out / "img", stems, cache=cache.folder, page_keys=page_keys, executor=executor)
     for p, im in zip(pages, images):
         if abs(im.trim_w - layout.width) > 1 or abs(im.trim_h - layout.height) > 1:
             raise EpaperError(f"page {p.page.number} of the PDF is {im.trim_w / MM:.1f} × {im.trim_h / MM:.1f} mm, "
@@ -216,15 +228,19 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
         downloads.append({"href": f"files/{epub.name}", "label": words.web["download_epub"],
                           "size": human_size(epub.stat().st_size), "type": "application/epub+zip"})
 
-    # Photos, each source file once.
-    photo_files: dict[Path, list[Raster]] = {}
+    # Photos, each source file once (named after the first article showing it); decoding, resampling and WebP
+    # encoding release the GIL, so threads use every core.
+    sources: dict[Path, tuple[Photo, str]] = {}
+    for _, article in issue.articles_in_order():
+        for n, photo in enumerate(article.photos):
+            sources.setdefault(photo.path, (photo, f"{article.id}-{n + 1}"))
+    with ThreadPoolExecutor(max_workers=available_cpus()) as pool:
+        written = pool.map(lambda item: write_photo(item[0], out / "img", item[1], cache=cache), sources.values())
+        photo_files: dict[Path, list[Raster]] = dict(zip(sources, written))
     figures: dict[str, list[dict[str, Any]]] = {}
     for _, article in issue.articles_in_order():
-        figures[article.id] = []
-        for n, photo in enumerate(article.photos):
-            if photo.path not in photo_files:
-                photo_files[photo.path] = write_photo(photo, out / "img", f"{article.id}-{n + 1}")
-            figures[article.id].append(figure(article, n, photo_files[photo.path], words))
+        figures[article.id] = [figure(article, n, photo_files[photo.path], words)
+                               for n, photo in enumerate(article.photos)]
 
     (out / CSS).write_text(stylesheet(layout.folders), encoding="utf-8")
     title = words.web.fmt("site_title", paper=issue.paper.name)
