@@ -89,7 +89,8 @@ def child_build(issue_dir: Path, work: Path) -> dict:
         clock = StageClock()
         result = build(folder, BuildOptions(out=out, formats=FORMATS), progress=clock)
         stages = clock.finish()
-        stages["workers"] = {"wall": 0.0, "cpu": result.render_cpu, "rss": 0.0, "pages": len(result.rendered_pages)}
+        stages["workers"] = {"wall": 0.0, "cpu": result.render_cpu, "rss": result.render_rss,
+                             "pages": len(result.rendered_pages)}
         return stages, result
 
     # cold: a new interpreter, nothing cached; warm: the same process and output folder, nothing changed
@@ -119,8 +120,10 @@ def child_build(issue_dir: Path, work: Path) -> dict:
             break
     md.write_text(head + sep + body, encoding="utf-8")
     record["rebuild"], _ = staged()
-    page_pdfs.shutdown()  # the workers end: their peak RSS is now in RUSAGE_CHILDREN
-    record["worker_rss"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # each worker reports its own peak with every page (RUSAGE_CHILDREN would also count what a worker's
+    # start inherits from this process before exec)
+    record["worker_rss"] = max(record[phase]["workers"]["rss"] for phase in ("cold", "warm", "rebuild"))
+    page_pdfs.shutdown()
     return record
 
 

@@ -58,6 +58,7 @@ class BuildResult:
     pages: list[PageLayout] = field(default_factory=list)
     rendered_pages: list[int] = field(default_factory=list)  # pages WeasyPrint drew in this build (others: cache)
     render_cpu: float = 0.0  # CPU seconds spent drawing those pages, wherever that ran (bench/ reports it)
+    render_rss: float = 0.0  # the largest peak resident set of a process that drew them, MiB
 
 
 Progress = Callable[[str], None]
@@ -194,6 +195,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         rendered_pages = renderer.results()
         result.rendered_pages = [o.number for o in rendered_pages if not o.cached]
         result.render_cpu = sum(o.cpu for o in rendered_pages)
+        result.render_rss = max((o.rss for o in rendered_pages), default=0.0)
         for planned, page_out in zip(pages, rendered_pages):
             result.findings.extend(page_out.findings)
             result.findings.extend(page_pdfs.check_positions(planned, page_out))

@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import multiprocessing.util
 import os
+import resource
 import signal
 import threading
 import time
@@ -72,6 +73,7 @@ class PageOut:
     reads: dict[str, str] = field(default_factory=dict)  # file read -> its SHA-256
     cached: bool = False
     cpu: float = 0.0  # CPU seconds the worker spent on it (0 when it came from the cache)
+    rss: float = 0.0  # the rendering process's peak resident set so far, MiB (bench/ reports it)
     key: str = ""  # PageJob.key() of the page
 
     @property
@@ -115,7 +117,8 @@ def render_page(job: PageJob) -> PageOut:
     if len(document.pages) != 1:
         findings.append(Finding("E312", "error", f"page {job.number} rendered as {len(document.pages)} pages",
                                 hint="a page box overflowed: this is a layout bug"))
-    return PageOut(job.number, pdf, anchors, findings, faces, reads, cpu=time.process_time() - start)
+    return PageOut(job.number, pdf, anchors, findings, faces, reads, cpu=time.process_time() - start,
+                   rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 class PageCache:
