@@ -198,7 +198,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         result.render_rss = max((o.rss for o in rendered_pages), default=0.0)
         for planned, page_out in zip(pages, rendered_pages):
             result.findings.extend(page_out.findings)
-            result.findings.extend(page_pdfs.check_positions(planned, page_out))
+            result.findings.extend(print_pdf.check_anchors(planned, page_out.anchors))
         pdf_data = assemble.assemble([o.pdf for o in rendered_pages], _faces(rendered_pages), _jump_links(pages))
         # page images (web) and the cover (EPUB) are cached by what each page draws
         page_keys = [o.drawing_key for o in rendered_pages]

@@ -119,20 +119,18 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 3)
 
 
-def merge_fonts(pdf: pikepdf.Pdf, faces: dict[str, Face]) -> list[str]:
-    """Make every font named in `faces` one shared font for all pages; returns the names left as they were."""
+def merge_fonts(pdf: pikepdf.Pdf, faces: dict[str, Face]) -> None:
+    """Make every font named in `faces` one shared font for all pages (others stay one per page, as drawn)."""
     groups: dict[str, list[tuple[pikepdf.Dictionary, pikepdf.Object]]] = {}
     seen: set = set()
     for page in pdf.pages:
         for fonts in _font_dicts(page.obj.get("/Resources", Dictionary()), seen):
             for name, font in fonts.items():
                 groups.setdefault(name, []).append((fonts, font))
-    kept = []
     for name, uses in sorted(groups.items()):
         face = faces.get(name.lstrip("/"))
         first = uses[0][1]
         if face is None or first.get("/Subtype") != "/Type0":
-            kept.append(name)
             continue
         widths: dict[int, float] = {}
         to_unicode: dict[int, str] = {}
@@ -160,7 +158,6 @@ def merge_fonts(pdf: pikepdf.Pdf, faces: dict[str, Face]) -> list[str]:
         new_font.ToUnicode = pikepdf.Stream(pdf, _cmap(to_unicode))
         for fonts, _ in uses:
             fonts[name] = new_font
-    return kept
 
 
 def _outline(items, copy) -> list[tuple[str, pikepdf.Object | None, list]]:
@@ -234,12 +231,12 @@ def join(pages: list[bytes]) -> pikepdf.Pdf:
         merged.root.clear()
         _fill_outline(merged.root, outline)
     if dests:
-        tree = pikepdf.NameTree.new(out)
+        names = pikepdf.NameTree.new(out)
         for name in sorted(dests):
-            tree[name] = dests[name]
+            names[name] = dests[name]
         if "/Names" not in out.Root:
             out.Root.Names = Dictionary()
-        out.Root.Names.Dests = tree.obj
+        out.Root.Names.Dests = names.obj
     out._epaper_sources = sources  # foreign objects are copied lazily: the sources must outlive the save
     return out
 

@@ -26,13 +26,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typing import TYPE_CHECKING
-
 from .. import __version__
 from ..errors import Finding
-
-if TYPE_CHECKING:
-    from ..layout.place import PageLayout
 
 CACHE_FORMAT = 2  # bump when an entry's meaning changes
 KEEP_DAYS = 14  # entries not used for this long are removed after a build
@@ -104,9 +99,7 @@ def render_page(job: PageJob) -> PageOut:
         pdf = print_pdf.pdf_bytes(rendered)
     finally:
         logger.removeHandler(capture)
-    px_per_pt = 96 / 72  # WeasyPrint's anchors are in CSS px
-    anchors = {name: (a[0] / px_per_pt, a[1] / px_per_pt) for page in document.pages
-               for name, a in page.anchors.items()}
+    anchors = {name: a for page in document.pages for name, a in print_pdf.anchors_pt(page).items()}
     faces = {font.hash: (font.family, int(font.weight), int(font.index)) for font in document.fonts.values()}
     reads = {str(p): _sha256(p) for p in dict.fromkeys(rendered.fetched)}
     findings = list(rendered.findings)
@@ -253,16 +246,3 @@ class PageRenderer:
             if isinstance(work, Future):
                 work.cancel()
 
-
-def check_positions(planned: PageLayout, out: PageOut, tolerance: float = 0.05) -> list[Finding]:
-    """Every module of the plan where WeasyPrint put it (its anchor), to within `tolerance` pt: else a bug."""
-    findings = []
-    for m in planned.modules:
-        where = f"page {planned.page.number}, article '{m.article.id}'"
-        anchor = out.anchors.get(m.dom_id)
-        if anchor is None:
-            findings.append(Finding("E310", "error", "module not found in the rendered page", where=where))
-        elif abs(anchor[0] - m.rect.x) > tolerance or abs(anchor[1] - m.rect.y) > tolerance:
-            findings.append(Finding("E311", "error", f"rendered at ({anchor[0]:.2f}, {anchor[1]:.2f}) pt, planned at "
-                                                     f"({m.rect.x:.2f}, {m.rect.y:.2f}) pt", where=where))
-    return findings

@@ -168,22 +168,34 @@ def render_document(html: str, base: Path, roots: list[Path]) -> Rendered:
     return rendered
 
 
+PX_PER_PT = 96 / 72  # WeasyPrint's anchors are in CSS px
+
+
+def anchors_pt(page) -> dict[str, tuple[float, float]]:
+    """A rendered WeasyPrint page's anchors (element id -> top-left corner) in pt."""
+    return {name: (a[0] / PX_PER_PT, a[1] / PX_PER_PT) for name, a in page.anchors.items()}
+
+
+def check_anchors(planned: PageLayout, anchors: dict[str, tuple[float, float]],
+                  tolerance: float = 0.05) -> list[Finding]:
+    """Every module of the plan where WeasyPrint put it (its anchor, in pt), to within `tolerance`: else a bug."""
+    findings = []
+    for m in planned.modules:
+        where = f"page {planned.page.number}, article '{m.article.id}'"
+        anchor = anchors.get(m.dom_id)
+        if anchor is None:
+            findings.append(Finding("E310", "error", "module not found in the rendered page", where=where))
+        elif abs(anchor[0] - m.rect.x) > tolerance or abs(anchor[1] - m.rect.y) > tolerance:
+            findings.append(Finding("E311", "error", f"rendered at ({anchor[0]:.2f}, {anchor[1]:.2f}) pt, planned at "
+                                                     f"({m.rect.x:.2f}, {m.rect.y:.2f}) pt", where=where))
+    return findings
+
+
 def check_geometry(rendered: Rendered, pages: list[PageLayout], tolerance: float = 0.05) -> list[Finding]:
     """Compare every module's planned rectangle with WeasyPrint's anchors: any difference is a bug."""
     findings = []
-    px_per_pt = 96 / 72  # WeasyPrint's anchors are in CSS px
     for page_layout, page in zip(pages, rendered.document.pages):
-        for m in page_layout.modules:
-            anchor = page.anchors.get(m.dom_id)
-            if anchor is None:
-                findings.append(Finding("E310", "error", "module not found in the rendered page",
-                                        where=f"page {page_layout.page.number}, article '{m.article.id}'"))
-                continue
-            x, y = anchor[0] / px_per_pt, anchor[1] / px_per_pt
-            if abs(x - m.rect.x) > tolerance or abs(y - m.rect.y) > tolerance:
-                findings.append(Finding("E311", "error", f"rendered at ({x:.2f}, {y:.2f}) pt, planned at "
-                                                         f"({m.rect.x:.2f}, {m.rect.y:.2f}) pt",
-                                        where=f"page {page_layout.page.number}, article '{m.article.id}'"))
+        findings += check_anchors(page_layout, anchors_pt(page), tolerance)
     if len(rendered.document.pages) != len(pages):
         findings.append(Finding("E312", "error", f"{len(rendered.document.pages)} pages rendered, {len(pages)} planned",
                                 hint="a page box overflowed: this is a layout bug"))
