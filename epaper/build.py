@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import EpaperError, Finding, InputError, LayoutError, did_you_mean
+from .checks.unplaced import check_unplaced
+from .environment import source_date_epoch
+from .errors import EpaperError, Finding, InputError, LayoutError, OptionError, did_you_mean
 from .fonts import Palette, check_environment, fc_match_file, load_palette
 from .layout import fontmetrics
 from .layout.grid import MM, Layout, available_layouts, load_layout
 from .layout.place import PageLayout, layout_issue
 from .model import Issue
 from .publish import publishing
-from .render import assemble, page_pdfs, print_pdf
+from .render import assemble, epub_meta, page_pdfs, print_pdf
 from .source.folder import find_paper_toml, load_issue, read_source, unplaced_articles
 from .source.schema import TomlSource
 from .strings import Strings
@@ -30,6 +32,7 @@ HOME = Path(__file__).resolve().parent.parent
 LAYOUTS = HOME / "layouts"
 FONTS = HOME / "fonts"
 FORMATS = ("pdf", "epub", "web")
+EREADER_FORMATS = ("kepub", "kindle", "azw3")  # e-reader editions, built on request (epaper/render/epub_variants.py)
 CACHE = ".cache"  # under OUT: rendered pages by content (page_pdfs.PageCache), reused by later builds
 
 
@@ -41,6 +44,7 @@ class BuildOptions:
     # The library builds print and EPUB unless asked; the CLI's default is all three (FORMATS).
     formats: tuple[str, ...] = ("pdf", "epub")
     site: Path | None = None  # root of the web e-paper (往期 of every issue built into it); default: <out>/site
+    force_site: bool = False  # write the web e-paper into a folder epaper did not make (see web_site.claim_site_root)
     press: bool = False  # PDF/X press files: the whole issue and one per page
     press_profile: Path | None = None  # the printer's CMYK ICC profile → PDF/X-4 (default: PDF/X-1a naming IFRA26)
     marks: bool = False  # bleed and crop marks on the print PDF
@@ -78,14 +82,17 @@ def write_atomic(target: Path, data: bytes | Callable[[Path], None]) -> None:
                 fh.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(target)  # a full disk is reported naming the file (a write() error names none)
         raise
 
 
 def prepare(issue_dir: Path) -> tuple[Issue, Layout, Palette, Strings]:
     """Load and check everything a build reads before any output is touched."""
     fontmetrics.CACHE_DIR = FONTS / ".cache"
+    source_date_epoch()  # a malformed SOURCE_DATE_EPOCH stops here, before anything is laid out
     issue = load_issue(issue_dir)
     if not (LAYOUTS / issue.paper.layout / "layout.toml").is_file():
         paper_file = find_paper_toml(issue.root)
@@ -158,15 +165,20 @@ def layout_record(issue: Issue, layout: Layout, pages: list[PageLayout]) -> dict
 
 def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progress: Progress = lambda s: None) -> BuildResult:
     """Build one issue. Every check runs before the first output is replaced, so a failed build changes nothing."""
-    unknown = [f for f in options.formats if f not in FORMATS]
+    unknown = [f for f in options.formats if f not in FORMATS + EREADER_FORMATS]
     if unknown:
-        raise EpaperError(f"unknown output format '{unknown[0]}'; expected one of: {', '.join(FORMATS)}")
+        raise OptionError("--format", f"unknown output format '{unknown[0]}'; expected one of: "
+                          f"{', '.join(FORMATS + EREADER_FORMATS)}")
     issue, layout, palette, strings = prepare(Path(issue_dir))
+    check_unplaced(issue)  # E110: text the importer could not place stops the build until it is moved or deleted
     result = BuildResult(issue)
     for file in unplaced_articles(issue):
         result.findings.append(Finding("W101", "warning", "article file is not on any page of the plan",
                                        where=str(file), hint="add it to a page's articles in issue.toml"))
     out = Path(options.out)
+    if "web" in options.formats:  # before any work: a site root of someone else's files is refused (exit 2)
+        from .render.web_site import claim_site_root
+        claim_site_root(options.site or out / "site", force=options.force_site)
     # One build of an issue at a time (flock on OUT/.lock-<slug>); its files go to a staging folder and are
     # published together when the block ends, or not at all: an exception, Ctrl-C or a kill leaves the previous
     # outputs as they were. See epaper/publish.py for the layout of OUT.
@@ -174,7 +186,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     names: list[str] = []
     with publishing(out, issue.slug, on_wait=progress) as staging:
         progress(f"laying out {len(issue.pages)} pages")
-        title = issue.paper.epub_title.format(paper=issue.paper.name, date=issue.date)
+        title = epub_meta.epub_title(issue)
         cache = page_pdfs.PageCache(out / CACHE / "pages") if options.cache else None
         renderer = page_pdfs.PageRenderer(cache, workers=options.workers)
         fonts = tuple(sorted({role.file for role in palette.roles.values()}))
@@ -234,6 +246,13 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
                                 fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
                                 vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
                 names.append(f"{issue.slug}.epub")
+            if any(f in EREADER_FORMATS for f in options.formats):
+                progress("writing the e-reader editions")
+                from .render import epub_variants
+                names += epub_variants.write_variants(
+                    [f for f in EREADER_FORMATS if f in options.formats], issue, strings, staging,
+                    cover_pdf=pdf_data, cover_key=page_keys[0], cache=images_cache,
+                    vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
             if press_job is not None:
                 names += [p.name for p in press.write_press(press_job, staging, issue, layout).outputs]
         finally:
@@ -247,7 +266,10 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             pdf_source = staging / f"{issue.slug}.pdf" if "pdf" in options.formats else pdf_data
             epub_source = staging / f"{issue.slug}.epub" if "epub" in options.formats else None
             site_files = web.write_site(options.site or out / "site", issue, pages, pdf_source, epub_source,
-                                        strings, layout=layout, cache=images_cache, page_keys=page_keys)
+                                        strings, layout=layout, cache=images_cache, page_keys=page_keys,
+                                        force_site=options.force_site, findings=result.findings)
+            from .render import opds  # the e-reader editions beside the issue's downloads, and SITE/opds.xml
+            site_files += opds.publish(options.site or out / "site", issue, [staging / n for n in names])
     # the stable names: links through OUT/<slug>, which now points at this build's folder
     result.outputs = [out / name for name in names] + site_files
     if cache is not None:

@@ -40,7 +40,8 @@ def _fail(exc: EpaperError) -> None:
     lines = [f"  {f}" for f in exc.findings] if isinstance(exc, LayoutError) else []
     if lines and len(lines) > 1:
         typer.echo("\n".join(lines), err=True)
-    first = str(exc.findings[0]) if isinstance(exc, LayoutError) and exc.findings else str(exc)
+    # "error: E302: …", not "error: error E302: …": the line already says what it is
+    first = exc.findings[0].brief if isinstance(exc, LayoutError) and exc.findings else str(exc)
     more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
     typer.echo(f"error: {first}{more}", err=True)
     raise typer.Exit(exc.exit_code)
@@ -50,8 +51,9 @@ def _fail(exc: EpaperError) -> None:
 def build(
     issue_dirs: Annotated[list[Path], typer.Argument(help="Issue folders (each holds issue.toml).", metavar="ISSUE_DIR...")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("out"),
-    format: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="pdf, epub or web; repeat for several. Default: all.")] = None,
+    format: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="pdf, epub or web; repeat for several. Default: all three. E-reader editions on request: kepub (Kobo), kindle (Send-to-Kindle EPUB), azw3 (needs calibre's ebook-convert).")] = None,
     site: Annotated[Optional[Path], typer.Option("--site", help="Root of the web e-paper (往期 of every issue built into it). Default: OUT/site.")] = None,
+    force_site: Annotated[bool, typer.Option("--force-site", help="Write the web e-paper into a --site folder that epaper did not make (its files may be overwritten).")] = False,
     marks: Annotated[bool, typer.Option("--marks", help="Add 3 mm bleed and crop marks to the print PDF.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     embed_fonts: Annotated[bool, typer.Option("--embed-fonts", help="Subset the palette's fonts into the EPUB.")] = False,
@@ -64,7 +66,7 @@ def build(
     from .build import FORMATS, BuildOptions, build_many
 
     options = BuildOptions(out=out, formats=tuple(format) if format else FORMATS, marks=marks, strict=strict,
-                           embed_fonts=embed_fonts, site=site, press=press, press_profile=press_profile,
+                           embed_fonts=embed_fonts, site=site, force_site=force_site, press=press, press_profile=press_profile,
                            cache=cache, workers=workers)
     progress = _Progress()
     outcomes = build_many(issue_dirs, options, progress)
@@ -99,7 +101,8 @@ def serve(
     from .serve import serve as run_serve
 
     site_root = site or out / "site"
-    options = BuildOptions(out=out, formats=FORMATS, site=site_root)
+    # the Kobo edition too, so the OPDS catalog (SITE/opds.xml) served offers EPUB, kepub and PDF
+    options = BuildOptions(out=out, formats=FORMATS + ("kepub",), site=site_root)
     progress = _Progress()
 
     def rebuild() -> None:
@@ -118,7 +121,7 @@ def check(
     issue_dir: Annotated[Path, typer.Argument(help="An issue folder.")],
     json_out: Annotated[bool, typer.Option("--json", help="Print the findings as a JSON list.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
-    output: Annotated[Optional[list[Path]], typer.Option("--output", help="A built file to check too (.pdf, .press.pdf, .epub); repeat.")] = None,
+    output: Annotated[Optional[list[Path]], typer.Option("--output", help="A built file to check too (.pdf, .press.pdf, .epub, .kepub.epub); repeat.")] = None,
 ) -> None:
     """Preflight ISSUE_DIR: every problem at once, with code, place and hint. Exit 1 on errors (--strict: warnings)."""
     import dataclasses
@@ -192,6 +195,15 @@ def import_text(
         day = dt.date.fromisoformat(date) if date else None
     except ValueError:
         typer.echo(f"error: --date: expected YYYY-MM-DD, got {date!r}", err=True)
+        raise typer.Exit(2)
+    from .source.ocr.decode import ACCEPTED, encoding_problem
+    from .source.schema import DATE_RANGE
+
+    if day is not None and not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        typer.echo(f"error: --date: expected a date from {DATE_RANGE[0]} to {DATE_RANGE[1]}, got {date}", err=True)
+        raise typer.Exit(2)
+    if encoding and (problem := encoding_problem(encoding)):
+        typer.echo(f"error: --encoding: {problem}; expected one of: {ACCEPTED}", err=True)
         raise typer.Exit(2)
     try:
         report = run_import(files, out, date=day, paper=paper, encoding=encoding,

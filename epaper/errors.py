@@ -21,8 +21,13 @@ class Finding:
     hint: str = ""
 
     def __str__(self) -> str:
+        return f"{self.severity} {self.brief}"
+
+    @property
+    def brief(self) -> str:
+        """The finding without its severity (`E302: page 1, …`), for lines that already say "error:"."""
         text = f"{self.where}: {self.message}" if self.where else self.message
-        text = f"{self.severity} {self.code}: {text}"
+        text = f"{self.code}: {text}"
         return f"{text} ({self.hint})" if self.hint else text
 
 
@@ -62,16 +67,30 @@ class LayoutError(EpaperError):
 
     def __init__(self, findings: Iterable[Finding]):
         self.findings = tuple(findings)
-        super().__init__("; ".join(str(f) for f in self.findings))
+        super().__init__("; ".join(f.brief for f in self.findings))
 
     def __reduce__(self):
         return (LayoutError, (self.findings,))
 
 
 class EnvironmentProblem(EpaperError):
-    """The machine lacks something a build needs (a font, libharfbuzz-subset)."""
+    """The machine lacks something a build needs (a font, libharfbuzz-subset, room on the disk)."""
 
     exit_code = 4
+
+
+class OptionError(EpaperError):
+    """A bad command-line option or environment variable: names it, says what was expected and what it got."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        self.message = message
+        super().__init__(f"{name}: {message}")
+
+    def __reduce__(self):
+        return (OptionError, (self.name, self.message))
 
 
 def _input_error(file: Path, message: str, line: int | None, key: str, hint: str) -> InputError:

@@ -40,6 +40,7 @@ class Paper:
     epub_title: str = "{paper} {date:%Y年%-m月%-d日}"
     epub_vertical: bool = False  # EPUB only: vertical-rl text, right-to-left page progression
     press_profile: str = ""  # the printer's CMYK ICC profile, relative to paper.toml (→ PDF/X-4)
+    site_url: str = ""  # the web e-paper's public root, ending in "/" (canonical URLs, sitemaps, feed); "": relative
     composition: Composition = field(default_factory=Composition)
 
     @property

@@ -19,13 +19,20 @@ rename per file, and a reader between two renames would see a mixed set.)
 
 While a build runs, its files go to `.builds/<slug>-<n>.partial/`; only a complete build is renamed to
 `.builds/<slug>-<n>/` and switched in. An exception or Ctrl-C (KeyboardInterrupt) removes the staging folder; a
-SIGKILL or a power cut leaves it behind and the next build of the issue removes it. Either way the previous
-outputs stay as they were. Build folders are numbered by a counter under the lock, not by the clock.
+SIGKILL or a power cut leaves it behind and the next build into OUT removes it (of any issue whose lock is free).
+Either way the previous outputs stay as they were. Build folders are numbered by a counter under the lock, not
+by the clock. A full disk or the file-size limit (ulimit -f) stops the build with EnvironmentProblem, naming the
+file, and the staging folder is removed.
+
+A build publishes exactly the files it made: `--format epub` after a full build leaves no PDF beside the new
+EPUB (the old one would look current); the previous build folder still holds it until it is collected.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import glob
 import os
 import re
 import shutil
@@ -33,11 +40,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import EpaperError
+from .errors import EnvironmentProblem, EpaperError
 
 BUILDS = ".builds"
 PARTIAL = ".partial"
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # no '.': OUT/<slug> must not look like OUT/<other>.pdf
+_PARTIAL = re.compile(rf"^([A-Za-z0-9][A-Za-z0-9_-]*)-\d+{re.escape(PARTIAL)}$")
+# Write errors that mean the machine, not the input: no room on the disk or quota, the file-size limit.
+_NO_ROOM = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "the disk quota is used up",
+            errno.EFBIG: "the file-size limit is reached (ulimit -f)"}
 
 
 class PublishError(EpaperError):
@@ -139,6 +150,55 @@ def _carry_forward(previous: Path | None, staging: Path) -> None:
             shutil.copy2(old, new)
 
 
+def _drop_stale_links(out_dir: Path, slug: str, current: Path) -> None:
+    """Remove OUT/<slug>.* links to files the current build did not make: they would dangle, or (carried over)
+    pass an older PDF off as part of the new set."""
+    for path in Path(out_dir).glob(f"{glob.escape(slug)}.*"):
+        if path.is_symlink() and os.readlink(path) == f"{slug}/{path.name}" and not (current / path.name).is_file():
+            path.unlink(missing_ok=True)
+
+
+def _clean_stale_partials(out_dir: Path, slug: str, keep: Path) -> None:
+    """Staging folders left by killed builds: this issue's (we hold its lock) and any other issue's whose lock is
+    free; a folder of a build still running elsewhere (its lock held) is left alone."""
+    builds = Path(out_dir) / BUILDS
+    by_slug: dict[str, list[Path]] = {}
+    for entry in builds.iterdir():
+        m = _PARTIAL.match(entry.name)
+        if m and entry != keep:
+            by_slug.setdefault(m.group(1), []).append(entry)
+    for other, folders in sorted(by_slug.items()):
+        if other == slug:
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+            continue
+        try:
+            fd = os.open(lock_path(out_dir, other), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:  # no build of `other` runs: its staging folders are leftovers
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+def _no_room(exc: BaseException, staging: Path, switched: bool) -> EnvironmentProblem | None:
+    """The error to report for a write that failed for want of room, naming the file; None for any other error."""
+    if not isinstance(exc, OSError) or exc.errno not in _NO_ROOM:
+        return None
+    where = exc.filename or staging
+    kept = "the build was published, but not every link was made" if switched else \
+        "nothing was published, the previous outputs are kept"
+    return EnvironmentProblem(f"cannot write {where}: {_NO_ROOM[exc.errno]}; {kept} "
+                              "(free some space, or raise the limit, and build again)")
+
+
 def _collect(out_dir: Path, slug: str, keep: int, current: Path, previous: Path | None) -> None:
     """Remove this issue's partial folders and all but the `keep` newest published ones (current first)."""
     complete, partial = build_folders(out_dir, slug)
@@ -154,7 +214,7 @@ def _collect(out_dir: Path, slug: str, keep: int, current: Path, previous: Path 
 
 @contextmanager
 def publishing(out_dir: Path | str, slug: str, *, keep: int = 2, wait: bool = True,
-               on_wait: Callable[[str], None] | None = None, carry_forward: bool = True,
+               on_wait: Callable[[str], None] | None = None, carry_forward: bool = False,
                durable: bool = True) -> Iterator[Path]:
     """`with publishing(OUT, slug) as staging:` write the build's files into `staging` under their final names.
 
@@ -165,7 +225,8 @@ def publishing(out_dir: Path | str, slug: str, *, keep: int = 2, wait: bool = Tr
 
     Builds of one slug are serialised by flock(2) on OUT/.lock-<slug> (wait=False raises PublishError instead of
     waiting; on_wait is told when a wait starts); builds of other slugs proceed in parallel. carry_forward: files
-    of the previous build that this build did not write are kept (hard-linked into the new folder). durable:
+    of the previous build that this build did not write are kept (hard-linked into the new folder); off by
+    default, since an old PDF beside a new EPUB would pass for part of the new set. durable:
     fsync files and folders before the switch, so that a power cut leaves the old or the new set, not a torn one.
     """
     out = Path(out_dir)
@@ -190,6 +251,7 @@ def publishing(out_dir: Path | str, slug: str, *, keep: int = 2, wait: bool = Tr
             except FileExistsError:
                 number += 1
         final = out / BUILDS / f"{slug}-{number}"
+        _clean_stale_partials(out, slug, keep=staging)
         switched = False
         try:
             yield staging
@@ -206,12 +268,15 @@ def publishing(out_dir: Path | str, slug: str, *, keep: int = 2, wait: bool = Tr
             for file in sorted(final.iterdir()):
                 if file.name.startswith(f"{slug}.") and file.is_file():
                     _replace_with_link(out / file.name, f"{slug}/{file.name}")
+            _drop_stale_links(out, slug, final)
             if durable:
                 _fsync_path(out, directory=True)
-        except BaseException:
+        except BaseException as exc:
             if not switched:
                 shutil.rmtree(staging, ignore_errors=True)
                 shutil.rmtree(final, ignore_errors=True)
+            if (problem := _no_room(exc, staging, switched)) is not None:
+                raise problem from exc
             raise
         _collect(out, slug, keep, final, previous if previous != final else None)
 

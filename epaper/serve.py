@@ -15,6 +15,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, TextIO
+from urllib.parse import unquote
 
 from .errors import EpaperError, LayoutError
 
@@ -48,11 +49,32 @@ class _Handler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
                       ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
                       ".json": "application/json", ".webp": "image/webp", ".epub": "application/epub+zip",
-                      ".pdf": "application/pdf"}
+                      ".pdf": "application/pdf",
+                      # the OPDS catalog (opds.xml) and the e-reader editions it links to
+                      ".xml": "application/atom+xml;profile=opds-catalog;charset=utf-8",
+                      ".azw3": "application/vnd.amazon.ebook"}
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
+
+    def send_head(self):  # type: ignore[override]
+        # A NUL or an undecodable byte in the path makes the base class's open() raise, and the connection
+        # closes without a reply: answer 400 instead.
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if "\0" in unquote(path) or "\ufffd" in unquote(path, errors="replace"):
+            self.send_error(400, "invalid path")
+            return None
+        try:
+            return super().send_head()
+        except (ValueError, UnicodeError):
+            self.send_error(400, "invalid path")
+            return None
+
+    def list_directory(self, path):  # type: ignore[override]
+        # the site has an index.html wherever a reader should go; anything else is not a page of the site
+        self.send_error(404, "no such page")
+        return None
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass

@@ -11,7 +11,9 @@ APT_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0              # WeasyPrint; HarfBuzz subsetting is required
   default-jre-headless                                               # EPUBCheck (tests)
   poppler-utils                                                      # pdffonts/pdftotext (tests, looking at pages)
+  fonts-dejavu-core                                                  # a small Latin face (tests: EPUB font subsets)
   pandoc                                                             # bench/: the EPUB baseline
+  calibre   # optional for users (--format azw3); tests: calibre reads the series, AZW3 converts (~76 s to install)
   python3 python3-venv
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -10,10 +11,13 @@ import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
+# Tests set the machine state they depend on: a SOURCE_DATE_EPOCH exported by a CI or packaging shell would change
+# every timestamp the in-process builds write (tests that want one set it themselves).
+os.environ.pop("SOURCE_DATE_EPOCH", None)
 SAMPLES = REPO / "issues" / "wujin-daily"
 SEED_ISSUE = SAMPLES / "2024-12-19"
 MULTI_ISSUE = SAMPLES / "2024-12-20"
-SHARED = REPO.parent / "shared"
+SEED_PAGE = SEED_ISSUE / "source" / "page.txt"  # the raw OCR page the first sample issue was edited from
 
 PAPER_TOML = """\
 name = "测试日报"

@@ -6,15 +6,26 @@ to the network (a loopback sentinel server is listening the whole time).
 
 Line numbers refer to the conftest texts: ISSUE_TOML (1 date, 2 number, 4 [[pages]], 5 number, 6 name, 7 editor,
 8 template, 9 articles), LEAD_MD (2 kicker, 3 title, 4 dateline, 5 reporters, 8 first paragraph), PHOTO_MD
-(5 file), PAPER_TOML (3 layout).
+(5 file), PAPER_TOML (3 layout; a key appended is line 6).
+
+The second half holds the cases of issue 18 that are not a broken issue folder (1, 2, 3, 4, 5, 8, 10, 15, 16,
+17): options and environment variables, a full disk, `epaper serve` and `epaper check --output`. Each test's
+docstring names its case; each was seen failing (a traceback or a silent wrong result) before its fix.
 """
 
 from __future__ import annotations
 
+import errno
+import http.client
 import io
+import json
+import os
 import random
+import resource
 import shutil
 import struct
+import subprocess
+import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +88,8 @@ class Case:
     expect: tuple[str, ...] = ()  # substrings of the last stderr line
     where: str = ""  # "file:line" (or just the file) the message must name
     exit_code: int = 2
+    env: dict[str, str] = field(default_factory=dict)  # environment of the build
+    validate: bool = False  # `epaper validate` must refuse it with the same line
 
 
 def _write(rel: str, data: bytes) -> Callable[[Path, Ctx], None]:
@@ -154,8 +167,8 @@ CASES = [
     Case("paper-toml-missing", "an issue folder needs a paper.toml beside or above it",
          {"../paper.toml": None}, expect=("no paper.toml found in this folder or above it",)),
     Case("layout-unknown", "an unknown layout is reported at paper.toml's layout line with the choices",
-         {"../paper.toml": PAPER_TOML.replace('"broadsheet"', '"tabloid"')},
-         expect=("layout 'tabloid' does not exist",), where="paper.toml:3"),
+         {"../paper.toml": PAPER_TOML.replace('"broadsheet"', '"broadshet"')},
+         expect=("layout 'broadshet' does not exist (did you mean 'broadsheet'?)",), where="paper.toml:3"),
     Case("layout-path", "a layout is a name under layouts/, never a path (its templates are code)",
          _layout_outside, expect=("layout:", "expected the name of a folder under layouts/"), where="paper.toml:3"),
     Case("template-unknown", "an unknown page template is reported at its line with the nearest one",
@@ -234,6 +247,51 @@ CASES = [
     Case("png-bomb", "a PNG declaring 30,000 × 30,000 pixels is refused before any decoding",
          prep=_write("images/p.png", png_declaring(30_000, 30_000)),
          expect=("image 'images/p.png' cannot be read", "decompression bomb"), where="photo.md:5"),
+    # issue 18, case 1: epub_title is a str.format pattern; anything but {paper} and {date:…} is refused up front
+    Case("epub-title-attribute", "an attribute in the epub_title pattern ({paper.__class__}) is refused",
+         {"../paper.toml": PAPER_TOML + 'epub_title = "{paper.__class__}"\n'},
+         expect=("epub_title: {paper.__class__} is not allowed in the pattern; expected only {paper}, {date}",),
+         where="paper.toml:6", validate=True),
+    Case("epub-title-index", "a positional field ({0}) in the epub_title pattern is refused",
+         {"../paper.toml": PAPER_TOML + 'epub_title = "{0} {paper}"\n'},
+         expect=("epub_title: {0} is not allowed in the pattern",), where="paper.toml:6", validate=True),
+    Case("epub-title-unknown", "an unknown field ({x}) in the epub_title pattern is refused",
+         {"../paper.toml": PAPER_TOML + 'epub_title = "{paper} {x}"\n'},
+         expect=("epub_title: {x} is not allowed in the pattern",), where="paper.toml:6", validate=True),
+    Case("epub-title-date-item", "indexing the date ({date[0]}) is refused too",
+         {"../paper.toml": PAPER_TOML + 'epub_title = "{date[0]}"\n'},
+         expect=("epub_title: {date[0]} is not allowed in the pattern",), where="paper.toml:6", validate=True),
+    Case("epub-title-format-code", "a date format code outside the documented ones is refused",
+         {"../paper.toml": PAPER_TOML + 'epub_title = "{paper} {date:%Y %Q}"\n'},
+         expect=("epub_title: date format '%Y %Q' is not allowed",), where="paper.toml:6", validate=True),
+    Case("epub-title-brace", "a lone brace in the epub_title pattern is refused",
+         {"../paper.toml": PAPER_TOML + 'epub_title = "{paper"\n'},
+         expect=("epub_title: not a valid pattern",), where="paper.toml:6", validate=True),
+    # case 2: SOURCE_DATE_EPOCH
+    Case("sde-text", "SOURCE_DATE_EPOCH=abc names the variable and what it takes",
+         env={"SOURCE_DATE_EPOCH": "abc"},
+         expect=("error: SOURCE_DATE_EPOCH: expected whole seconds since 1970-01-01 00:00 UTC", "got 'abc'"),
+         validate=True),
+    Case("sde-negative", "a negative SOURCE_DATE_EPOCH is refused", env={"SOURCE_DATE_EPOCH": "-5"},
+         expect=("SOURCE_DATE_EPOCH: expected whole seconds", "got '-5'"), validate=True),
+    Case("sde-huge", "a SOURCE_DATE_EPOCH past the year 9999 is refused", env={"SOURCE_DATE_EPOCH": "9" * 30},
+         expect=("SOURCE_DATE_EPOCH: expected whole seconds", "(0 to 253402300799"), validate=True),
+    Case("sde-float", "a fractional SOURCE_DATE_EPOCH is refused", env={"SOURCE_DATE_EPOCH": "1734566400.5"},
+         expect=("SOURCE_DATE_EPOCH: expected whole seconds", "got '1734566400.5'"), validate=True),
+    # case 8: a year of 0001 would give the web path site/1-01 (strftime does not pad): dates are bounded
+    Case("year-0001", "a date outside 1800–2999 is refused, not turned into odd paths",
+         {"issue.toml": ISSUE_TOML.replace("date = 2024-12-19", "date = 0001-01-01")},
+         expect=("date: expected a date from 1800-01-01 to 2999-12-31, got 0001-01-01",), where="issue.toml:1",
+         validate=True),
+    # case 17: an unbounded issue number, a datetime's Python repr in a message
+    Case("number-huge", "an issue number of 10^20 is refused (TOML integers are unbounded in Python)",
+         {"issue.toml": ISSUE_TOML.replace("number = 100", "number = 100000000000000000000")},
+         expect=("number: expected a whole number of at most 9 digits, got 100000000000000000000",),
+         where="issue.toml:2", validate=True),
+    Case("datetime-not-date", "a date with a time is quoted as written, not as datetime.datetime(…)",
+         {"issue.toml": ISSUE_TOML.replace("date = 2024-12-19", "date = 2024-12-19T08:00:00")},
+         expect=("date: expected a date such as 2024-12-19 (no quotes) (the issue date), got 2024-12-19T08:00:00",),
+         where="issue.toml:1", validate=True),
 ]
 
 
@@ -259,7 +317,7 @@ def test_bad_input(case: Case, tmp_path: Path, net: LoopbackSentinel):
     before = {p for p in tmp_path.rglob("*")}
     requests_before = len(net.requests)
 
-    result = runner.invoke(app, ["build", str(issue), "--out", str(out)])
+    result = runner.invoke(app, ["build", str(issue), "--out", str(out)], env=case.env)
 
     # a clean failure: our exit code, no exception escaping the CLI, no traceback
     assert result.exception is None or isinstance(result.exception, SystemExit), \
@@ -268,19 +326,278 @@ def test_bad_input(case: Case, tmp_path: Path, net: LoopbackSentinel):
     assert result.exit_code == case.exit_code, f"{case.id}: exit {result.exit_code}, stderr:\n{result.stderr}"
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: "), last
+    assert "error: error" not in result.stderr and "datetime." not in result.stderr  # case 17
     for text in case.expect:
         assert text in last, f"{case.id}: expected {text!r} in\n{last}"
     if case.where:
         name, _, line = case.where.partition(":")
         assert f"/{name}:{line + ':' if line else ''}" in last, f"{case.id}: expected {case.where} in\n{last}"
     # nothing written, anywhere, and nothing fetched
-    written = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".lock-")] if out.exists() else []
+    # (the lock file, and the marker by which a build claims the site folder before it starts, are no output)
+    written = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".lock-")
+               and p != out / "site" / ".epaper-site"] if out.exists() else []
     assert written == [], written
     new = [p for p in tmp_path.rglob("*") if p not in before and out not in (p, *p.parents)]
     assert new == [], f"{case.id}: files appeared outside --out: {new}"
     assert net.requests[requests_before:] == []
+    if case.validate:  # `epaper validate` says the same before anything is built
+        checked = runner.invoke(app, ["validate", str(issue)], env=case.env)
+        assert checked.exit_code == case.exit_code and checked.stderr.strip().splitlines()[-1] == last
 
 
 def test_every_case_is_documented():
     for case in CASES:
         assert case.why and "\n" not in case.why and case.expect, case.id
+
+
+# --- issue 18: options, the machine, serve and check ----------------------------------------------------------
+
+def last_line(result) -> str:
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output + result.stderr
+    return result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("pattern", ["{paper} {date:%Y年%-m月%-d日}", "{paper}（{date:%Y-%m-%d %A}）", "{{paper}}",
+                                     "{date}", "{date:%B %-d, %Y}"])
+def test_documented_epub_title_patterns_are_accepted(make_issue, pattern: str):
+    """Case 1, the other side: the documented fields and date formats still pass, and the title is what the
+    pattern says."""
+    from epaper.render.epub_meta import epub_title
+    from epaper.source.folder import load_issue
+
+    toml_pattern = pattern.replace("\\", "\\\\").replace('"', '\\"')
+    issue = make_issue({"../paper.toml": PAPER_TOML + f'epub_title = "{toml_pattern}"\n'})
+    result = runner.invoke(app, ["validate", str(issue)])
+    assert result.exit_code == 0, result.stderr
+    loaded = load_issue(issue)
+    assert epub_title(loaded) == pattern.format(paper="测试日报", date=loaded.date)
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "hex", "base64", "zlib", "no-such-codec"])
+def test_import_text_encoding_that_is_not_a_text_encoding(tmp_path: Path, encoding: str):
+    """Case 3: `--encoding rot13` is a codec, but not of bytes to text (it raised LookupError)."""
+    raw = tmp_path / "page.txt"
+    raw.write_text("本报讯 第一段正文。\n", encoding="utf-8")
+    result = runner.invoke(app, ["import-text", str(raw), "--out", str(tmp_path / "2024-12-19"),
+                                 "--encoding", encoding])
+    last = last_line(result)
+    assert result.exit_code == 2, result.stderr
+    problem = "unknown encoding" if encoding == "no-such-codec" else "is not a text encoding"
+    assert last.startswith(f"error: --encoding: '{encoding}' {problem}" if encoding != "no-such-codec"
+                           else f"error: --encoding: unknown encoding '{encoding}'"), last
+    assert "expected one of: utf-8, gb18030, gbk, big5, cp950" in last
+    assert not (tmp_path / "2024-12-19").exists()
+
+
+def test_library_decode_refuses_a_codec_that_is_not_text(tmp_path: Path):
+    """Case 3 through the library: the importer's decoder names the file and the accepted encodings."""
+    from epaper.errors import InputError
+    from epaper.source.ocr.decode import decode
+
+    with pytest.raises(InputError, match=r"page\.txt: 'rot13' is not a text encoding \(expected one of: utf-8"):
+        decode("abc".encode(), tmp_path / "page.txt", "rot13")
+
+
+def test_import_text_date_out_of_range(tmp_path: Path):
+    """Case 8 at the importer: --date 0001-01-01 is refused as the issue.toml date would be."""
+    raw = tmp_path / "page.txt"
+    raw.write_text("本报讯 第一段正文。\n", encoding="utf-8")
+    result = runner.invoke(app, ["import-text", str(raw), "--out", str(tmp_path / "x"), "--date", "0001-01-01"])
+    assert result.exit_code == 2
+    assert last_line(result) == "error: --date: expected a date from 1800-01-01 to 2999-12-31, got 0001-01-01"
+    assert not (tmp_path / "x").exists()
+
+
+# --- builds that fail for want of room, and partial builds ------------------------------------------------------
+
+SLUG = "test-daily-2024-12-19"
+PDF_EPUB = ["--format", "pdf", "--format", "epub", "--workers", "1"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The tiny issue built once (PDF and EPUB) into an OUT that tests copy: (issue folder, OUT)."""
+    root = tmp_path_factory.mktemp("built")
+    issue = write_issue(root / "in")
+    out = root / "out"
+    result = runner.invoke(app, ["build", str(issue), "--out", str(out), *PDF_EPUB])
+    assert result.exit_code == 0, result.stderr
+    return issue, out
+
+
+def published(out: Path) -> dict[str, bytes]:
+    """What a reader sees: OUT's top-level names and their bytes (links followed)."""
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name.startswith(SLUG + ".") and p.exists()}
+
+
+def partials(out: Path) -> list[str]:
+    return sorted(p.name for p in (out / ".builds").iterdir() if p.name.endswith(".partial"))
+
+
+def copy_out(built: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    issue, base = built
+    out = tmp_path / "out"
+    shutil.copytree(base, out, symlinks=True)
+    before = published(out)
+    assert sorted(before) == [f"{SLUG}.epub", f"{SLUG}.layout.json", f"{SLUG}.pdf"]
+    return issue, out, before
+
+
+def test_file_size_limit_during_a_build(built, tmp_path: Path):
+    """Case 4, EFBIG: `ulimit -f` (RLIMIT_FSIZE; Python ignores SIGXFSZ, so writes fail with EFBIG) stops the
+    build with one line naming the file and the limit, exit 4; the previous outputs stay, no .partial is left."""
+    issue, out, before = copy_out(built, tmp_path)
+    limit = 64 * 1024  # the page PDF alone is larger
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    # this checkout's epaper, and UTF-8 output whatever the machine's locale
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+           "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-m", "epaper", "build", str(issue), "--out", str(out), "--no-cache",
+                           *PDF_EPUB], capture_output=True, encoding="utf-8", preexec_fn=limited, timeout=300,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 4, proc.stderr
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: cannot write {out / '.builds'}/{SLUG}-2.partial/{SLUG}.pdf: the file-size limit "
+                           "is reached (ulimit -f); nothing was published, the previous outputs are kept"), last
+    assert published(out) == before
+    assert partials(out) == []
+
+
+def test_disk_full_during_a_build(built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Case 4, ENOSPC (a full disk cannot be made without mount rights: the EPUB's write fails as a full disk
+    fails it): one line naming the file, exit 4, the previous outputs kept, the staging folder removed."""
+    from epaper.render import epub
+
+    issue, out, before = copy_out(built, tmp_path)
+
+    def full(issue_, strings, target: Path, **kw) -> None:
+        target.write_bytes(b"PK\x03\x04 half a book")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+
+    monkeypatch.setattr(epub, "write_epub", full)
+    result = runner.invoke(app, ["build", str(issue), "--out", str(out), *PDF_EPUB])
+    assert result.exit_code == 4
+    last = last_line(result)
+    assert last.startswith(f"error: cannot write {out / '.builds'}/{SLUG}-2.partial/{SLUG}.epub: no space left on "
+                           "the device; nothing was published, the previous outputs are kept"), last
+    assert published(out) == before
+    assert partials(out) == []
+
+
+def test_a_format_not_built_this_time_is_not_left_looking_current(built, tmp_path: Path):
+    """Case 15: `--format epub` after a full build publishes the new EPUB alone: no PDF or layout.json of the
+    previous build stays beside it (they stay in the previous build folder, which is kept)."""
+    issue, out, before = copy_out(built, tmp_path)
+    result = runner.invoke(app, ["build", str(issue), "--out", str(out), "--format", "epub", "--workers", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(published(out)) == [f"{SLUG}.epub"]
+    assert not os.path.lexists(out / f"{SLUG}.pdf") and not os.path.lexists(out / f"{SLUG}.layout.json")
+    assert [line for line in result.stdout.splitlines() if line.startswith("wrote ")] == [f"wrote {out / SLUG}.epub"]
+    previous = out / ".builds" / f"{SLUG}-1"
+    assert (previous / f"{SLUG}.pdf").read_bytes() == before[f"{SLUG}.pdf"]
+
+
+def test_stale_partial_folders_are_cleaned_unless_their_build_runs(tmp_path: Path):
+    """Case 16: staging folders of killed builds, of this issue and of others, go on the next build into OUT;
+    one whose build still holds its lock stays."""
+    import fcntl
+
+    from epaper.publish import publishing
+
+    out = tmp_path / "out"
+    (out / ".builds").mkdir(parents=True)
+    stale = [out / ".builds" / name for name in (f"{SLUG}-3.partial", "other-daily-2024-12-18-7.partial",
+                                                 "third-2024-01-01-1.partial")]
+    running = out / ".builds" / "busy-2024-12-19-2.partial"
+    for folder in (*stale, running):
+        folder.mkdir()
+        (folder / "half.pdf").write_bytes(b"%PDF-1.7 half")
+    fd = os.open(out / ".lock-busy-2024-12-19", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a build of busy-2024-12-19 is running in another process
+        with pytest.raises(RuntimeError):  # the next build fails: the leftovers go all the same
+            with publishing(out, SLUG, durable=False):
+                raise RuntimeError("the build failed")
+        assert [p for p in stale if p.exists()] == []
+        assert running.is_dir()
+    finally:
+        os.close(fd)
+    assert partials(out) == ["busy-2024-12-19-2.partial"]
+
+
+# --- epaper serve ------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site_server(tmp_path_factory: pytest.TempPathFactory):
+    from epaper.serve import SiteServer
+
+    root = tmp_path_factory.mktemp("serve")
+    site = root / "site"
+    (site / "2024-12" / "19").mkdir(parents=True)
+    (site / "index.html").write_text("<!doctype html><title>往期</title>", encoding="utf-8")
+    (site / "2024-12" / "19" / "page-01.html").write_text("<!doctype html><title>1</title>", encoding="utf-8")
+    (root / "issue").mkdir()
+    with SiteServer(root / "issue", site, lambda: None, host="127.0.0.1", port=0).start(build_first=False) as server:
+        yield server
+
+
+def get(server, path: str) -> tuple[int, bytes]:
+    host, port = server.httpd.server_address[:2]
+    assert host == "127.0.0.1"
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/%00", 400), ("/index.html%00", 400), ("/a%00b/index.html", 400),  # a NUL closed the connection unanswered
+    ("/%ff", 400), ("/%c0%af", 400),  # not UTF-8
+    ("/2024-12/", 404), ("/2024-12/19/", 404),  # folders without index.html: no listing
+    ("/%2e%2e/%2e%2e/etc/passwd", 404), ("/..%2f..%2fetc%2fpasswd", 404), ("/nothing.html", 404),
+    ("/", 200), ("/2024-12/19/page-01.html", 200),
+])
+def test_serve_answers_invalid_paths(site_server, path: str, status: int):
+    """Case 5: every request gets an answer; invalid paths 400, folders without a page 404, never a listing."""
+    got, body = get(site_server, path)
+    assert got == status, (path, got, body[:200])
+    assert b"Directory listing" not in body and b"root:" not in body
+
+
+# --- epaper check --output --------------------------------------------------------------------------------------
+
+def test_check_output_refuses_files_epaper_did_not_build(built, tmp_path: Path):
+    """Case 10: `epaper check --output` of a text file (say /etc/passwd; here a copy of its form) and of a PDF
+    another program made are errors E620 and E621; the PDF and EPUB epaper built are neither."""
+    import pikepdf
+
+    issue, out = built
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
+    foreign = tmp_path / "letter.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.docinfo["/Creator"] = "Writer"
+        pdf.save(foreign)
+    renamed = tmp_path / "book.bin"  # an epaper PDF under another name is still recognised by its content
+    renamed.write_bytes((out / f"{SLUG}.pdf").read_bytes())
+    files = [passwd, foreign, renamed, out / f"{SLUG}.pdf"]
+    result = runner.invoke(app, ["check", str(issue), "--json", *[a for f in files for a in ("--output", str(f))]])
+    assert result.exit_code == 1
+    findings = [f for f in json.loads(result.stdout) if f["code"] in ("E620", "E621", "E601", "E611")]
+    assert findings == [
+        {"code": "E620", "severity": "error", "message": "not a PDF or EPUB: its content is neither",
+         "where": str(passwd), "hint": "name the .pdf, .press.pdf or .epub files epaper built"},
+        {"code": "E621", "severity": "error", "message": "the PDF was made by 'Writer', not by epaper",
+         "where": str(foreign), "hint": "check the PDF epaper built; its checks do not vouch for other programs' files"},
+    ], findings
+    plain = runner.invoke(app, ["check", str(issue), "--output", str(passwd)])
+    assert f"error E620: {passwd}: not a PDF or EPUB" in plain.stderr and plain.exit_code == 1

@@ -78,16 +78,16 @@ def test_validate(tiny_issue):
 
 def test_unknown_format(tiny_issue, tmp_path):
     result = runner.invoke(app, ["build", str(tiny_issue), "--format", "docx", "--out", str(tmp_path)])
-    assert result.exit_code == 1
-    assert "unknown output format 'docx'; expected one of: pdf, epub, web" in result.stderr
+    assert result.exit_code == 2
+    assert "error: --format: unknown output format 'docx'; expected one of: pdf, epub, web" in result.stderr
 
 
 def test_seed_imports_and_builds_in_one_go(tmp_path):
     """The OCR page becomes an issue folder and then a PDF and an EPUB, as a new user would run it."""
-    from .conftest import SHARED
+    from .conftest import SEED_PAGE
 
-    seed = SHARED / "seeds" / "000_41f3fcacd603dd69.txt"
-    assert seed.is_file(), f"{seed} is missing (shared/ must sit beside the repo)"
+    seed = SEED_PAGE
+    assert seed.is_file(), f"{seed} is missing from the repository"
     issue = tmp_path / "import" / "2024-12-19"
     imported = runner.invoke(app, ["import-text", str(seed), "--out", str(issue)])
     assert imported.exit_code == 0, imported.output

@@ -22,7 +22,9 @@ from epaper.source.ocr.recognise import match_byline_line, match_credit, match_d
 from epaper.source.ocr.text import Traced
 from epaper.source.ocr.write import md_text
 
-SEED = Path(__file__).resolve().parents[2] / "shared/seeds/000_41f3fcacd603dd69.txt"
+from .conftest import SEED_PAGE
+
+SEED = SEED_PAGE
 HAND_EDITED = Path(__file__).resolve().parents[1] / "issues/wujin-daily/2024-12-19"
 FIXTURES = Path(__file__).resolve().parent / "fixtures/import"
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -273,19 +275,20 @@ def test_dash_read_as_yi_and_quotes(tmp_path):
     assert report.check.added == 2 and report.check.ok
 
 
-def test_furniture_and_leftovers_go_to_unplaced(tmp_path):
+def test_furniture_and_leftovers_go_to_removed_txt_with_their_reason(tmp_path):
     report, issue = run([fixture("furniture.txt")], tmp_path)
-    assert list(issue.articles) == ["p1-1"]
-    assert [(f.line, f.text) for f in report.unplaced] == [(1, "第3版 综合 2024年12月19日"), (7, "（下转第2版）"),
-                                                          (9, "读者服务热线")]
-    (extra,) = unplaced_articles(issue)
-    assert extra.name == "unplaced.md"
-    unplaced = load_article(extra, issue.root)
-    assert [b.text for b in unplaced.body if b.kind == "p"] == [f.text for f in report.unplaced]
-    assert [b.text for b in unplaced.body if b.kind == "h"] == ["furniture.txt:1", "furniture.txt:7", "furniture.txt:9"]
-    assert report.check.ok and report.check.unplaced == len(han("第3版综合2024年12月19日下转第2版读者服务热线"))
+    assert list(issue.articles) == ["p1-1"] and not report.unplaced and not unplaced_articles(issue)
+    assert [(f.line, f.text) for f in report.removed] == [(1, "第3版 综合 2024年12月19日"), (7, "（下转第2版）"),
+                                                         (9, "读者服务热线")]
+    removed = (issue.root / "removed.txt").read_text(encoding="utf-8")
+    blocks = removed.split("\n\n")[1:]
+    assert [b.splitlines()[1] for b in blocks] == [f.text for f in report.removed]
+    assert all(b.startswith("# ") and b.splitlines()[0].endswith(f"(furniture.txt:{f.line})")
+               for b, f in zip(blocks, report.removed))
+    assert "page furniture" in blocks[0] and "no text after it" in blocks[2]
+    assert report.check.ok and report.check.removed == len(han("第3版综合2024年12月19日下转第2版读者服务热线"))
     review = (issue.root / "REVIEW.md").read_text(encoding="utf-8")
-    assert "furniture.txt:9: 读者服务热线" in review
+    assert "furniture.txt:9: 读者服务热线" in review and "17 in removed.txt" in review
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.txt")))
@@ -293,7 +296,8 @@ def test_every_fixture_loses_nothing(tmp_path, name):
     report, issue = run([fixture(name)], tmp_path)
     assert report.check.ok, report.markdown()
     assert not report.check.missing and report.check.in_order and not report.check.round_trip
-    assert report.check.placed + report.check.labels + report.check.unplaced == report.check.input
+    assert report.check.placed + report.check.labels + report.check.unplaced + report.check.removed == \
+        report.check.input
     for _, article in issue.articles_in_order():
         assert not re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]", "".join(article.paragraphs))
 

@@ -198,3 +198,47 @@ def test_pin_for_an_article_not_on_the_page(tmp_path):
     with pytest.raises(InputError, match=r"issue.toml:\d+: pages\[1\].pins.dongzhi-xisu: pin for 'dongzhi-xisu', "
                                          r"which is not on this page"):
         build(folder, BuildOptions(out=tmp_path / "out", formats=("pdf",)))
+
+
+def test_house_ad_takes_what_short_copy_leaves(tmp_path):
+    """A template with house_ad = true: short copy is set at its natural height and a full-width 公益广告 zone at
+    the foot takes the rest (I320 says its size), so the page is full; a placeholder photo stays a real size."""
+    from epaper.build import prepare
+    from epaper.layout.autoplace import HOUSE_AD_ZONE
+    from epaper.layout.grid import MM
+    from epaper.layout.place import layout_issue
+
+    root = tmp_path / "wujin-daily"
+    shutil.copytree(SAMPLES, root)
+    issue_file = root / "2024-12-19" / "issue.toml"
+    text = issue_file.read_text("utf-8").replace('template = "front-ad"', 'template = "front-fill"')
+    issue_file.write_text(re.sub(r'articles = \[.*\]', 'articles = ["xiaodi-tongzhan-lianmeng", "longcheng-xingu"]',
+                                 text), "utf-8")
+    for name in ("jiceng-zhili-huiyi", "yanglao-jiuzhu", "xiaowai-fudaozhan"):
+        (root / "2024-12-19" / "articles" / f"{name}.md").unlink()
+    issue, layout, palette, strings = prepare(root / "2024-12-19")
+    (page,) = layout_issue(issue, layout, palette, strings)
+    zone = page.zones[HOUSE_AD_ZONE]
+    assert zone.w == layout.type_width and abs(zone.y + zone.h - layout.line_y(layout.lines)) < 0.01
+    assert zone.h >= 20 * layout.pitch  # two stories leave most of a 对开 page
+    assert all(m.rect.y + m.rect.h <= zone.y + 0.01 for m in page.modules)
+    assert page.area_fill >= 0.99 and page.area_fill * page.text_fill >= 0.85
+    (note,) = [f for f in page.findings if f.code == "I320"]
+    assert f"{zone.w / MM:.0f} × {zone.h / MM:.0f} mm" in note.message
+    photo = next(p for m in page.modules for p in m.photos)
+    assert photo.rect.w <= layout.span_width(layout.columns // 2) + 0.01
+
+
+def test_house_ad_needs_automatic_placement(tmp_path):
+    from epaper.errors import InputError
+    from epaper.layout.grid import load_layout
+
+    layouts = tmp_path / "layouts"
+    shutil.copytree(SAMPLES.parent.parent / "layouts", layouts)
+    toml = layouts / "broadsheet" / "layout.toml"
+    toml.write_text(toml.read_text("utf-8").replace('  { name = "fourth", col = 5, span = 3, rank = 3 },\n]',
+                                                    '  { name = "fourth", col = 5, span = 3, rank = 3 },\n]\n'
+                                                    'house_ad = true'), "utf-8")
+    with pytest.raises(InputError, match=r"layout.toml:\d+: templates.front-pinned.house_ad: a house-ad slot needs "
+                                         r"automatic placement"):
+        load_layout(layouts, "broadsheet")

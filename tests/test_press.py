@@ -8,6 +8,7 @@ newsprint profile exists to ship, so the test makes a small, valid one).
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import struct
 import subprocess
@@ -317,16 +318,33 @@ def test_crop_marks_in_registration_colour_outside_the_bleed(made):
             assert on_edge_x or any(abs(y - v) < 0.01 for v in (trim[1], trim[3]))
 
 
-def test_fonts_embedded(made):
+def test_fonts_embedded_as_the_declared_standard_allows(made):
+    """Every font embedded, and in a form PDF 1.4 knows (PDF/X-1a:2003 and X-3 are PDF 1.4): CFF bare as
+    FontFile3 /CIDFontType0C, a CID-keyed CFF that fontTools parses, TrueType as FontFile2; never /OpenType
+    (PDF 1.6). The same for the PDF/X-4 files, which carry the same programs. `epaper check --output` agrees."""
+    from fontTools.cffLib import CFFFontSet
+
     _, _, result = made
     for path in press_files(result):
         with pikepdf.open(path) as pdf:
             fonts = [f for page in pdf.pages for _, f in page.Resources.Font.items()]
             assert fonts
+            kinds = set()
             for font in fonts:
                 descendant = font.DescendantFonts[0] if font.Subtype == "/Type0" else font
-                files = ("/FontFile", "/FontFile2", "/FontFile3")
-                assert any(k in descendant.FontDescriptor for k in files), font.BaseFont
+                descriptor = descendant.FontDescriptor
+                if descendant.Subtype == "/CIDFontType0":
+                    program = descriptor.FontFile3
+                    assert program.Subtype == "/CIDFontType0C", (font.BaseFont, program.get("/Subtype"))
+                    cff = CFFFontSet()
+                    cff.decompile(io.BytesIO(program.read_bytes()), None)
+                    assert hasattr(cff.topDictIndex[0], "ROS"), font.BaseFont  # CID-keyed
+                    kinds.add("cff")
+                else:
+                    assert descendant.Subtype == "/CIDFontType2" and "/FontFile2" in descriptor, font.BaseFont
+                    kinds.add("truetype")
+            assert kinds == {"cff", "truetype"}  # Noto CJK (CFF) and AR PL UKai (TrueType) are both exercised
+        assert not [f for f in check_pdf(path) if f.code in ("E611", "E615")]
 
 
 def test_poppler_reads_and_renders(made, tmp_path):

@@ -48,18 +48,21 @@ def forbid(monkeypatch: pytest.MonkeyPatch, module, name: str) -> None:
 
 
 STEMS = ["p1", "p2", "p3", "p4"]
+# The cache is what these tests are about: a small zoom image keeps them quick (the zoom image is the costliest
+# encode, 12 megapixels a page at the real size; tests/test_web_phone.py checks that one).
+ZOOM = 400
 
 
 def test_a_second_rasterise_renders_no_page_and_writes_the_same_files(multi, tmp_path, caplog, monkeypatch):
     _, pdf = multi
     caplog.set_level(logging.DEBUG, logger="epaper.cache")
-    plain = web_images.rasterise(pdf, tmp_path / "plain" / "img", STEMS)
+    plain = web_images.rasterise(pdf, tmp_path / "plain" / "img", STEMS, zoom=ZOOM)
     cache = tmp_path / "cache"
-    cold = web_images.rasterise(pdf, tmp_path / "cold" / "img", STEMS, cache=cache)
+    cold = web_images.rasterise(pdf, tmp_path / "cold" / "img", STEMS, zoom=ZOOM, cache=cache)
     assert events(caplog, "web-page") == {"miss": 4}
     caplog.clear()
     forbid(monkeypatch, web_images, "_page_images")  # PDFium must not draw a single page
-    warm = web_images.rasterise(pdf, tmp_path / "warm" / "img", STEMS, cache=cache)
+    warm = web_images.rasterise(pdf, tmp_path / "warm" / "img", STEMS, zoom=ZOOM, cache=cache)
     assert events(caplog, "web-page") == {"hit": 4}
     assert plain == cold == warm
     assert files(tmp_path / "plain") == files(tmp_path / "cold") == files(tmp_path / "warm")
@@ -68,7 +71,7 @@ def test_a_second_rasterise_renders_no_page_and_writes_the_same_files(multi, tmp
 def test_a_damaged_entry_is_recomputed_not_served(multi, tmp_path, caplog):
     _, pdf = multi
     cache = tmp_path / "cache"
-    web_images.rasterise(pdf, tmp_path / "a" / "img", STEMS, cache=cache)
+    web_images.rasterise(pdf, tmp_path / "a" / "img", STEMS, zoom=ZOOM, cache=cache)
     entries = sorted((cache / "web-page").glob("*.bin"))
     assert len(entries) == 4
     cut, flipped = entries[0], entries[1]
@@ -77,11 +80,11 @@ def test_a_damaged_entry_is_recomputed_not_served(multi, tmp_path, caplog):
     data[len(data) // 2] ^= 0xFF  # one byte changed on disk
     flipped.write_bytes(bytes(data))
     caplog.set_level(logging.DEBUG, logger="epaper.cache")
-    web_images.rasterise(pdf, tmp_path / "b" / "img", STEMS, cache=cache)
+    web_images.rasterise(pdf, tmp_path / "b" / "img", STEMS, zoom=ZOOM, cache=cache)
     assert events(caplog, "web-page") == {"corrupt": 2, "hit": 2}
     assert files(tmp_path / "a") == files(tmp_path / "b")
     caplog.clear()
-    web_images.rasterise(pdf, tmp_path / "c" / "img", STEMS, cache=cache)
+    web_images.rasterise(pdf, tmp_path / "c" / "img", STEMS, zoom=ZOOM, cache=cache)
     assert events(caplog, "web-page") == {"hit": 4}  # the recomputed entries were written back whole
 
 
@@ -96,12 +99,15 @@ def test_caller_page_keys_decide_which_pages_are_rendered(multi, tmp_path, monke
         return original(page, *args)
 
     monkeypatch.setattr(web_images, "_page_images", counting)
-    web_images.rasterise(pdf, tmp_path / "a" / "img", STEMS, cache=cache, page_keys=["k1", "k2", "k3", "k4"])
+    web_images.rasterise(pdf, tmp_path / "a" / "img", STEMS, zoom=ZOOM, cache=cache,
+                         page_keys=["k1", "k2", "k3", "k4"])
     assert len(drawn) == 4
-    web_images.rasterise(pdf, tmp_path / "b" / "img", STEMS, cache=cache, page_keys=["k1", "k2", "k3*", "k4"])
+    web_images.rasterise(pdf, tmp_path / "b" / "img", STEMS, zoom=ZOOM, cache=cache,
+                         page_keys=["k1", "k2", "k3*", "k4"])
     assert len(drawn) == 5
     with pytest.raises(Exception, match="3 page keys for 4 pages"):
-        web_images.rasterise(pdf, tmp_path / "c" / "img", STEMS, cache=cache, page_keys=["k1", "k2", "k3"])
+        web_images.rasterise(pdf, tmp_path / "c" / "img", STEMS, zoom=ZOOM, cache=cache,
+                             page_keys=["k1", "k2", "k3"])
 
 
 def _two_pages(tmp_path: Path, first: str, second: str, size: str = "A5") -> bytes:
@@ -147,9 +153,9 @@ def test_derived_keys_change_with_the_page_drawing_only(tmp_path):
 
 def test_processes_and_threads_make_the_same_files(multi, tmp_path):
     _, pdf = multi
-    threads = web_images.rasterise(pdf, tmp_path / "t" / "img", STEMS)
+    threads = web_images.rasterise(pdf, tmp_path / "t" / "img", STEMS, zoom=ZOOM)
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        processes = web_images.rasterise(pdf.read_bytes(), tmp_path / "p" / "img", STEMS, executor=pool)
+        processes = web_images.rasterise(pdf.read_bytes(), tmp_path / "p" / "img", STEMS, zoom=ZOOM, executor=pool)
     assert threads == processes
     assert files(tmp_path / "t") == files(tmp_path / "p")
 

@@ -37,6 +37,11 @@ CODES: dict[str, Code] = {
                  "fill the key or delete it: a blank kicker, subtitle, caption or credit prints nothing"),
     "W106": Code("warning", "unbalanced quotation marks or brackets",
                  "close what is opened (“”, （）, 《》…) in the same paragraph or field"),
+    "E110": Code("error", "imported text is still unplaced (articles/unplaced.md)",
+                 "move each passage into the article it belongs to, or delete it; REVIEW.md says where it came from"),
+    "E130": Code("error", "invisible character or NUL byte in the copy",
+                 "delete it: editors hide bidi controls, zero-width spaces and NUL; a search for its code (\\u202E) "
+                 "finds it"),
     # 2xx: fonts and glyphs
     "E201": Code("error", "a palette font is not installed",
                  "install the Debian package named (apt-get install …), then run fc-cache -f"),
@@ -52,6 +57,8 @@ CODES: dict[str, Code] = {
     "E304": Code("error", "modules overlap", "give the template's slots distinct rows or columns"),
     "W306": Code("warning", "underset: the page is not filled", "add copy, a larger photo, or another article"),
     "I307": Code("info", "a story continues on the next page (转版)", ""),
+    "I320": Code("info", "a house-ad slot (公益广告) fills what the copy leaves",
+                 "place a 公益广告 or an ad there, or add copy: the slot shrinks to fit"),
     "E308": Code("error", "a story cannot jump to or from a page with pinned slots", "use a template without slots"),
     "E310": Code("error", "a module is missing from the rendered page",
                  "a layout bug: report it with the issue folder"),
@@ -68,6 +75,12 @@ CODES: dict[str, Code] = {
     "E405": Code("error", "image resolution below 100 ppi where it is placed",
                  "use a larger original, or give the photo fewer columns"),
     "I406": Code("info", "placeholder photo", "replace it with the real photo before the page goes to press"),
+    "E410": Code("error", "image has more pixels than the limit (80 megapixels)",
+                 "scale it down, e.g. to 8,000 pixels on the long side; no output uses more than 300 ppi"),
+    "E411": Code("error", "image format or colour mode not supported",
+                 "re-export the photo as JPEG, PNG, TIFF or WebP in RGB, grey or CMYK"),
+    "W410": Code("warning", "image file name does not match its content",
+                 "rename the file to its format's extension (.jpg, .png, .tif…); it is read by its content"),
     # 5xx: rendering and the press files (from epaper.render)
     "W500": Code("warning", "WeasyPrint warned while rendering", "read the message; it usually names the CSS rule"),
     "E501": Code("error", "the page asked for a file outside the issue, layouts/ and fonts/",
@@ -87,6 +100,59 @@ CODES: dict[str, Code] = {
                  "the trim must lie inside the bleed, the bleed inside the media box"),
     "E614": Code("error", "a press PDF lacks its PDF/X identification or output intent",
                  "press files name their output condition (IFRA26) or embed the printer's profile"),
+    "E615": Code("error", "a font is embedded in a form the declared PDF/X standard does not allow",
+                 "PDF/X-1a and X-3 (PDF 1.3/1.4) carry CFF as FontFile3 /Type1C or /CIDFontType0C, not /OpenType; "
+                 "build the press files again"),
+    "E620": Code("error", "a file given to check --output is not a PDF or EPUB",
+                 "name the .pdf, .press.pdf or .epub files epaper built"),
+    "E621": Code("error", "a PDF given to check --output was not made by epaper",
+                 "check the PDF epaper built; its checks do not vouch for other programs' files"),
+    # 7xx: the web site
+    "I700": Code("info", "no site_url in paper.toml: no sitemaps, relative canonical links",
+                 "set site_url = \"https://…/\" in paper.toml to publish sitemap.xml and news-sitemap.xml"),
+    # 8xx: e-reader delivery (epaper/checks/readers.py, run on every EPUB given to check --output); each hint
+    # names the documented source of the rule
+    "W801": Code("warning", "the EPUB is over 50 MB, Send-to-Kindle's e-mail limit",
+                 "Amazon help 'Using Your Send to Kindle Email Address': 50 MB in all; use fewer or smaller photos"),
+    "E802": Code("error", "dc:language is missing or not a language tag",
+                 "EPUB 3.3 requires it; Kindle picks its fonts from it: set paper.toml language (e.g. zh-CN)"),
+    "W803": Code("warning", "a Chinese dc:language that does not tell Simplified from Traditional",
+                 "Apple Books Asset Guide, Languages, and Kindle (fonts chosen by dc:language): write zh-Hans or "
+                 "zh-Hant (epaper writes zh-Hans-CN)"),
+    "E804": Code("error", "an image is over 5.6 million pixels",
+                 "Apple Books Asset Guide, Images: images 'cannot exceed 5.6 million pixels'; scale it down"),
+    "W805": Code("warning", "an image file is over 5 MB",
+                 "Kindle Publishing Guidelines (2014.1 on): at most 5 MB per image; re-encode it"),
+    "W806": Code("warning", "a content document is over 10 MB",
+                 "Kobo EPUB specification, Limitations and Maximums: 10 MB per HTML file; split the article"),
+    "E807": Code("error", "a resource is encrypted other than by IDPF font obfuscation",
+                 "EPUB OCF 3.3 font obfuscation is the only one readers decode (Kobo EPUB specification, "
+                 "Obfuscated Fonts); DRM is refused by Send-to-Kindle: embed the font unencrypted"),
+    "W808": Code("warning", "an embedded font is WOFF or its licence forbids embedding",
+                 "Kindle Publishing Guidelines, Using Embedded Fonts: OpenType/TrueType only; OpenType OS/2 "
+                 "fsType 0x0002 (restricted) forbids embedding: choose another face"),
+    "W809": Code("warning", "the cover image is not named where Kindle and Kobo look",
+                 "Kobo EPUB specification, Cover Images, and Kindle Publishing Guidelines: <meta name=\"cover\"> "
+                 "naming the manifest's cover-image item"),
+    "W810": Code("warning", "the cover is a GIF or other format, or its SVG scales it by a transform",
+                 "Kobo EPUB specification, Cover Images (no GIF) and SVG (transforms may not display on eInk); "
+                 "Apple Books Asset Guide, Images: use JPEG or PNG"),
+    "W811": Code("warning", "the table of contents nests more than two levels",
+                 "Kindle Publishing Guidelines, NCX Guidelines: two levels of nesting; flatten it"),
+    "W812": Code("warning", "fixed-layout flags disagree",
+                 "rendition:layout, Apple's and Kobo's display-options fixed-layout and Kindle's "
+                 "<meta name=\"fixed-layout\"> must say the same (Kobo EPUB specification, Fixed Layout; "
+                 "Apple Books Asset Guide, Fixed-Layout Books; Kindle Publishing Guidelines)"),
+    "W813": Code("warning", "series metadata is missing or disagrees",
+                 "EPUB 3.3 belongs-to-collection with group-position and calibre:series with series_index must "
+                 "name the same series and number (calibre and kepubify's seriesmeta read one or the other)"),
+    "W814": Code("warning", "vertical writing that a reader will lose",
+                 "Kindle: <meta name=\"primary-writing-mode\" content=\"vertical-rl\"> (Kindle Publishing "
+                 "Guidelines); Apple Books: writing-mode on html or body (Asset Guide, Text Directions); "
+                 "spine page-progression-direction rtl (Kobo EPUB specification, Right to Left)"),
+    "W815": Code("warning", "a .kepub.epub without Kobo's spans or wrappers",
+                 "Kobo's kepub engine needs koboSpans and book-columns/book-inner (as kepubify writes): "
+                 "build it with --format kepub"),
 }
 
 

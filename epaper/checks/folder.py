@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
-
-from PIL import Image, ImageFile
+from typing import Any
 
 from ..errors import Finding, InputError
 from ..source.folder import split_front_matter
+from ..source.images import ImageProblem, identify, name_mismatch
 from ..source.schema import TomlSource
 from . import text as textcheck
 from .codes import finding
+
+PLACEHOLDER_PIXELS = 4_000_000  # a refused giant photo is stood in for by a grey image of its shape
 
 
 def where_of(file: Path, line: int | None = None) -> str:
@@ -79,6 +79,7 @@ def read_raw(root: Path, findings: list[Finding]) -> RawIssue:
         except InputError:
             art.src = None
         raw.articles[file.stem] = art
+    check_invisible(raw, findings)
     return raw
 
 
@@ -110,19 +111,9 @@ def check_plan(raw: RawIssue, findings: list[Finding]) -> None:
                                     where=str(art.file)))
 
 
-@contextmanager
-def strict_images() -> Iterator[None]:
-    """Importing WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process; undo it for a check."""
-    old = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        yield
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = old
-
-
 def check_images(raw: RawIssue, findings: list[Finding]) -> None:
-    """E401 missing, E402 unreadable, E403 truncated: every photo of every article file, fully decoded."""
+    """E401 missing, E402 unreadable, E403 truncated, E410 over the pixel limit, E411 another format or colour
+    mode, W410 a name that belies the content: every photo of every article file, identified and fully decoded."""
     for art_id, art in raw.articles.items():
         photos = art.meta.get("photos") if art.src else None
         if not isinstance(photos, list):
@@ -139,19 +130,43 @@ def check_images(raw: RawIssue, findings: list[Finding]) -> None:
                 findings.append(finding("E401", f"image {rel!r} does not exist", where=where))
                 raw.broken_photos[(art_id, i)] = None
                 continue
-            size = None
             try:
-                with strict_images(), Image.open(target) as im:
-                    size = im.size
-                    im.load()
-            except Exception as exc:  # Pillow raises many types for bad data
-                message = str(exc)
-                if size is not None and ("truncated" in message or "broken data stream" in message
-                                         or isinstance(exc, (EOFError, SyntaxError))):
-                    findings.append(finding("E403", f"image {rel!r} is truncated: {message}", where=where))
-                else:
-                    findings.append(finding("E402", f"image {rel!r} cannot be read: {message}", where=where))
+                info = identify(target)  # by content, as the loader and every output read it
+            except ImageProblem as exc:
+                code = {"truncated": "E403", "too-large": "E410", "format": "E411"}.get(exc.kind, "E402")
+                what = "is truncated" if exc.kind == "truncated" else "cannot be read"
+                findings.append(finding(code, f"image {rel!r} {what}: {exc}", where=where))
+                size = exc.size
+                if size and size[0] * size[1] > PLACEHOLDER_PIXELS:  # the repaired copy's grey stand-in
+                    scale = (PLACEHOLDER_PIXELS / (size[0] * size[1])) ** 0.5
+                    size = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
                 raw.broken_photos[(art_id, i)] = size
+                continue
+            if mismatch := name_mismatch(target, info):
+                findings.append(finding("W410", f"image {rel!r} {mismatch}", where=where))
+
+
+def check_invisible(raw: RawIssue, findings: list[Finding]) -> None:
+    """E130: every NUL byte and invisible format character (bidi controls, zero-width spaces…) in the text files,
+    each at its line (the loader stops at the first with the same file:line)."""
+    files = [raw.root / "issue.toml", *(art.file for art in raw.articles.values())]
+    for file in files:
+        try:
+            data = file.read_bytes()
+        except OSError:
+            continue
+        for n, line in enumerate(data.split(b"\n"), 1):
+            if (column := line.find(b"\0")) >= 0:
+                findings.append(finding("E130", f"NUL byte (0x00) at byte {column + 1} of the line",
+                                        where=where_of(file, n)))
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            continue  # the loader's E100 names the encoding
+        for offset in textcheck.invisible_characters(text):
+            line, col = textcheck.position(text, offset)
+            findings.append(finding("E130", f"column {col}: {textcheck.invisible_message(text[offset])}",
+                                    where=where_of(file, line)))
 
 
 def check_headlines(raw: RawIssue, findings: list[Finding]) -> None:

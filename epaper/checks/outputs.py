@@ -10,6 +10,7 @@ from typing import Iterable, Iterator
 
 from ..errors import Finding
 from .codes import finding
+from .readers import check_reader_quirks
 
 RGB_SPACES = ("/DeviceRGB", "/CalRGB", "/RGB")  # /RGB: the inline-image abbreviation
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
@@ -20,18 +21,43 @@ def check_outputs(paths: Iterable[Path | str]) -> list[Finding]:
     from concurrent.futures import ThreadPoolExecutor
 
     paths = [Path(p) for p in paths]
-    books = [p for p in paths if p.is_file() and p.suffix.lower() == ".epub"]
+    kinds = {p: output_kind(p) for p in paths if p.is_file()}
+    books = [p for p, kind in kinds.items() if kind == "epub"]
     with ThreadPoolExecutor(max_workers=max(1, min(len(books), os.cpu_count() or 1))) as pool:
         epub_results = dict(zip(books, pool.map(check_epub, books)))
     out: list[Finding] = []
     for path in paths:
         if not path.is_file():
             out.append(finding("E601", "output file does not exist", where=str(path)))
-        elif path.suffix.lower() == ".pdf":
+        elif kinds[path] == "pdf":
             out.extend(check_pdf(path))
         elif path in epub_results:
-            out.extend(epub_results[path])
+            out.extend(epub_results[path] + check_reader_quirks(path))  # 8xx: e-reader delivery (readers.py)
+        elif kinds[path] == "azw3":  # the Kindle edition epaper makes with calibre: no checker for it here
+            out.append(finding("W604", "AZW3 (Kindle) file not checked: epaper checks PDF and EPUB files",
+                               where=str(path), hint="check the EPUB it was converted from"))
+        else:  # checking nothing would report 0 errors for, say, a text file
+            out.append(finding("E620", "not a PDF or EPUB: its content is neither", where=str(path)))
     return out
+
+
+def output_kind(path: Path) -> str:
+    """"pdf" or "epub" by the name epaper gives them, else by content (a PDF header, an EPUB's ZIP with its
+    mimetype first, a Kindle file's BOOKMOBI); "" for anything else."""
+    if path.suffix.lower() in (".pdf", ".epub"):
+        return path.suffix.lower()[1:]
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return ""
+    if b"%PDF-" in head:  # PDF readers accept the header anywhere in the first 1024 bytes
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") and head[30:38] == b"mimetype" and b"application/epub+zip" in head[38:90]:
+        return "epub"
+    if head[60:68] == b"BOOKMOBI":  # a MOBI/AZW3 Palm database
+        return "azw3"
+    return ""
 
 
 # --- EPUB ----------------------------------------------------------------------------------------------------
@@ -76,9 +102,10 @@ def check_pdf(path: Path, *, press: bool | None = None) -> list[Finding]:
         declares_x = "/GTS_PDFXVersion" in pdf.docinfo or "/OutputIntents" in pdf.Root
         if press is None:
             press = path.name.endswith(".press.pdf") or declares_x
-        out = check_fonts(pdf, path)
+        out = check_creator(pdf, path) + check_fonts(pdf, path)
         if press:
             out += check_pdfx(pdf, path)
+            out += check_font_programs(pdf, path)
             out += check_boxes(pdf, path)
             out += check_rgb(pdf, path)
     return out
@@ -110,6 +137,19 @@ def _all_resources(pdf) -> Iterator[tuple[int, object, object]]:
         yield number, resources, page
         for inner, form in _forms(resources, set()):
             yield number, inner, form
+
+
+def check_creator(pdf, path: Path) -> list[Finding]:
+    """E621 when the PDF names another program as its creator: these checks vouch for epaper's files only."""
+    creator = str(pdf.docinfo.get("/Creator", "")).strip()
+    if not creator:
+        try:
+            creator = str(pdf.open_metadata().get("xmp:CreatorTool", "") or "").strip()
+        except Exception:  # unreadable XMP: no creator named
+            creator = ""
+    if creator and creator != "epaper":
+        return [finding("E621", f"the PDF was made by {creator!r}, not by epaper", where=str(path))]
+    return []
 
 
 def check_fonts(pdf, path: Path) -> list[Finding]:
@@ -269,4 +309,59 @@ def check_rgb(pdf, path: Path) -> list[Finding]:
                 numeric = [v for v in operands if not isinstance(v, pikepdf.Name)]
                 if len(numeric) == 3 or _space_is_rgb(space, resources):
                     report(number, f"colour operator {op} with {len(numeric)} operands in {space}")
+    return out
+
+
+# --- font programs against the declared PDF/X standard -------------------------------------------------------
+
+# FontFile3 subtypes each standard's PDF version knows: PDF/X-1a:2003 and X-3:2003 are PDF 1.4 (Type1C since 1.2,
+# CIDFontType0C since 1.3); /OpenType came with PDF 1.6, which PDF/X-4 is based on.
+FONTFILE3_BY_STANDARD = {"PDF/X-1": ("/Type1C", "/CIDFontType0C"), "PDF/X-3": ("/Type1C", "/CIDFontType0C"),
+                         "PDF/X-4": ("/Type1C", "/CIDFontType0C", "/OpenType")}
+# The FontFile3 subtype that fits each font (or descendant CIDFont) subtype.
+FONTFILE3_FOR_FONT = {"/CIDFontType0": ("/CIDFontType0C", "/OpenType"), "/Type1": ("/Type1C", "/OpenType"),
+                      "/MMType1": ("/Type1C", "/OpenType"), "/CIDFontType2": ("/OpenType",),
+                      "/TrueType": ("/OpenType",)}
+
+
+def declared_pdfx(pdf) -> str:
+    """"PDF/X-1", "PDF/X-3", "PDF/X-4"… from the document info or the XMP, or "" when none is declared."""
+    import re
+
+    version = str(pdf.docinfo.get("/GTS_PDFXVersion", ""))
+    if not version and "/Metadata" in pdf.Root:
+        m = re.search(rb"GTS_PDFXVersion>\s*(PDF/X-[^<\s]+)", pdf.Root.Metadata.read_bytes())
+        version = m.group(1).decode("latin-1") if m else ""
+    m = re.match(r"PDF/X-(\d)", version)
+    return f"PDF/X-{m.group(1)}" if m else ""
+
+
+def check_font_programs(pdf, path: Path) -> list[Finding]:
+    """E615: every embedded FontFile3 of a kind the declared PDF/X standard allows and that fits its font."""
+    standard = declared_pdfx(pdf)
+    allowed = FONTFILE3_BY_STANDARD.get(standard)
+    if allowed is None:
+        return []  # no PDF/X declared (check_pdfx says so) or a standard this check does not know
+    out, seen = [], set()
+    for number, resources, _ in _all_resources(pdf):
+        fonts = resources.get("/Font") if resources is not None else None
+        for _, font in (fonts.items() if fonts is not None else ()):
+            if font.objgen in seen and font.objgen != (0, 0):
+                continue
+            seen.add(font.objgen)
+            desc_font = font.DescendantFonts[0] if font.get("/Subtype") == "/Type0" else font
+            descriptor = desc_font.get("/FontDescriptor")
+            if descriptor is None or "/FontFile3" not in descriptor:
+                continue
+            kind = str(descriptor.FontFile3.get("/Subtype", ""))
+            font_kind = str(desc_font.get("/Subtype", ""))
+            name = str(font.get("/BaseFont", "?")).lstrip("/")
+            where = f"{path} page {number}"
+            if kind not in allowed:
+                out.append(finding("E615", f"font {name} is embedded as FontFile3 {kind or 'without a Subtype'}, "
+                                           f"which {standard} does not allow (allowed: {', '.join(allowed)})",
+                                   where=where))
+            elif kind not in FONTFILE3_FOR_FONT.get(font_kind, ()):
+                out.append(finding("E615", f"font {name} ({font_kind}) is embedded as FontFile3 {kind}, which does "
+                                           "not fit its font type", where=where))
     return out

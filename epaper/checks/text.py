@@ -117,3 +117,43 @@ def missing_glyphs(text: str, cmap: frozenset[int]) -> list[str]:
 def describe(ch: str) -> str:
     name = unicodedata.name(ch, "")
     return f"U+{ord(ch):04X} {ch}" + (f" ({name})" if name else "")
+
+
+# --- invisible characters --------------------------------------------------------------------------------------
+
+# Bidi controls reorder what follows them on screen (the "Trojan Source" trick) and mean nothing in print.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ: they shape Arabic and Indic text and join emoji sequences
+
+
+def _joinable(ch: str) -> bool:
+    """A neighbour a joiner may stand beside: a letter, mark or symbol (emoji) that is not Han, kana or Hangul."""
+    cp = ord(ch)
+    if 0x2E80 <= cp <= 0xA4CF or 0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF or 0xFF00 <= cp <= 0xFFEF \
+            or 0x20000 <= cp <= 0x3FFFF:
+        return False
+    return unicodedata.category(ch)[0] in "LM" or unicodedata.category(ch) in ("So", "Sk")
+
+
+def invisible_characters(text: str) -> list[int]:
+    """Offsets of invisible format characters (Unicode category Cf) that copy must not carry: bidi controls,
+    zero-width spaces, word joiners, soft hyphens, a BOM inside the text, tag characters… A ZWJ or ZWNJ is kept
+    between two letters or symbols outside CJK (Arabic, Indic, emoji sequences such as 👩‍💻); between Han
+    characters or next to a space it does nothing but hide, and is reported too."""
+    out = []
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) != "Cf":
+            continue
+        if ch in JOINERS and 0 < i < len(text) - 1 and _joinable(text[i - 1]) and _joinable(text[i + 1]):
+            continue
+        out.append(i)
+    return out
+
+
+def invisible_message(ch: str) -> str:
+    """What an invisible character is and why it is refused."""
+    why = "a bidi control, which reorders the text after it on screen" if ch in BIDI_CONTROLS else \
+        "an invisible format character, which prints nothing but can split words and searches"
+    name = unicodedata.name(ch, "")
+    # the character itself is left out of the message: a bidi control would reorder the terminal's line
+    return f"invisible character U+{ord(ch):04X}{f' ({name})' if name else ''}: {why}"

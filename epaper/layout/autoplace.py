@@ -11,7 +11,7 @@ around the headlines and by body leading within bounds — never by stretching c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterator
 
@@ -25,6 +25,8 @@ MAX_LEADING = 1.10  # body pitch may grow by at most 10 % to close a strip
 MAX_AIR = 2  # extra lines of air around a headline
 STRIP_WIDTHS = (2, 3, 4, 5, 6, 7, 8)  # strips wider than 5 columns are scored down
 MAX_NODES = 60_000  # search budget per page; the best arrangement found so far wins
+HOUSE_AD_MIN = 8  # lines: a shorter leftover is closed inside the modules, not given to a house ad
+HOUSE_AD_ZONE = "house-ad"  # the zone's name: print draws layouts/*/zone-house-ad.html.jinja in it
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,14 @@ def compositions(total: int, parts: tuple[int, ...] = STRIP_WIDTHS, max_parts: i
                 yield (p, *rest)
 
 
-def photo_spans(article: Article, span: int) -> list[int]:
-    """Whole-column photo widths worth trying: the module's width down to half of it (a portrait: one column)."""
+def photo_spans(article: Article, span: int, widest: int = 0) -> list[int]:
+    """Whole-column photo widths worth trying: the module's width down to half of it (a portrait: one column);
+    none wider than `widest` columns when that is set (a photo news item is as wide as its module: none)."""
     if not article.photos or article.kind == "photo-news":
-        return [span]
+        return [span] if not widest or span <= widest or article.kind != "photo-news" else []
     narrowest = 1 if article.photos[0].aspect > 1.2 else 2
-    return sorted({o for o in (span, span - 1, (span + 1) // 2, narrowest) if narrowest <= o <= span})
+    return sorted({o for o in (span, span - 1, (span + 1) // 2, narrowest)
+                   if narrowest <= o <= span and (not widest or o <= max(widest, narrowest))})
 
 
 def rank_for(index: int, span: int) -> int:
@@ -93,6 +97,8 @@ class Measurer:
         self.issue, self.layout, self.composer, self.strings = issue, layout, composer, strings
         self.fragments = fragments or {}  # item id → the part of its article set here (转版)
         self.pins: dict[str, Pin] = {}  # item id → the editor's constraint on its width or place
+        self.photo_max = 0  # columns a placeholder photo may span at most (0: any); see auto_layout_page
+        self.house_ad = False  # a house-ad page with a capped placeholder: the lead may stand alone beside a strip
         self.natural = lru_cache(maxsize=None)(self._natural)
         self.closable = lru_cache(maxsize=None)(self._closable)
 
@@ -126,10 +132,37 @@ def auto_layout_page(issue: Issue, page: Page, template: Template, layout: Layou
     `items` are the page's articles in order of importance plus continuations from earlier pages (ids ending
     in CONTINUED); `fragments` says which part of an article each continued item sets.
     """
+    arts = list(items if items is not None else page.articles)
+    if not template.house_ad or not any(p.placeholder for a in arts
+                                        for p in issue.articles[a.removesuffix(CONTINUED)].photos):
+        place_page(issue, page, template, layout, composer, strings, result, arts, fragments)
+        return
+    # A page whose white goes to a house ad should not fill it with a placeholder photo blown up instead: a
+    # placeholder keeps a real printed size, at most half the page's width, unless that leaves the modules
+    # less full than the whole-width photo would (two short items on a 四开 page).
+    tries = []
+    for photo_max in (max(2, layout.columns // 2), 0):
+        trial = replace(result, modules=[], zones=dict(result.zones), findings=list(result.findings))
+        place_page(issue, page, template, layout, composer, strings, trial, arts, fragments, photo_max)
+        errors = sum(f.severity == "error" for f in trial.findings)
+        tries.append((errors, -min(trial.text_fill, 0.85), trial))
+        if not errors and trial.text_fill >= 0.85:
+            break
+    chosen = min(tries, key=lambda t: t[:2])[2]
+    result.modules[:], result.findings[:], result.free_cells = chosen.modules, chosen.findings, chosen.free_cells
+    result.zones.clear()
+    result.zones.update(chosen.zones)
+
+
+def place_page(issue: Issue, page: Page, template: Template, layout: Layout, composer: Composer, strings: Strings,
+               result: PageLayout, arts: list[str], fragments: dict[str, Fragment] | None, photo_max: int = 0) -> None:
+    """auto_layout_page for one setting of the widest placeholder photo (`photo_max` columns, 0: any)."""
     top, floor = free_band(template, layout)
     measure = Measurer(issue, layout, composer, strings, fragments)
     measure.pins = dict(page.pins)
-    arts = list(items if items is not None else page.articles)
+    if template.house_ad:
+        measure.house_ad, measure.photo_max = photo_max > 0, photo_max  # the lead beside a narrow photo
+        floor = house_ad(arts, measure, layout, top, floor, result, f"page {page.number}")
     best = search(arts, measure, layout.columns, top, floor)
     where = f"page {page.number}"
     if best is None and measure.pins:
@@ -164,6 +197,34 @@ def auto_layout_page(issue: Issue, page: Page, template: Template, layout: Layou
     order = {a: i for i, a in enumerate(arts)}
     result.modules.sort(key=lambda m: order[m.dom_id])
     report(result, layout, top, floor, where)
+
+
+def house_ad(arts: list[str], measure: Measurer, layout: Layout, top: int, floor: int, result: PageLayout,
+             where: str) -> int:
+    """Reserve a full-width house-ad zone (公益广告) at the foot of the free band, as tall as the copy leaves free:
+    the largest height at which the articles still fit above it. Returns the new floor of the articles' band.
+
+    Short copy on a page meant for more would otherwise leave white space in its modules; a house ad is how a
+    newsroom fills such a page. Fitting only gets easier as the band grows, so the height is found by bisection."""
+    lo, hi = 0, floor - top - HOUSE_AD_MIN  # lo: a height known to fit (none); hi: the most the page can give
+    if hi < HOUSE_AD_MIN or search(arts, measure, layout.columns, top, floor - HOUSE_AD_MIN) is None:
+        return floor
+    lo = HOUSE_AD_MIN
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if search(arts, measure, layout.columns, top, floor - mid) is not None:
+            lo = mid
+        else:
+            hi = mid - 1
+    rect = layout.rect(0, layout.columns, floor - lo, lo)
+    result.zones[HOUSE_AD_ZONE] = rect
+    result.free_cells -= layout.columns * lo
+    size = rect.mm()
+    result.findings.append(Finding("I320", "info", f"a house-ad slot (公益广告) of {size['w']:.0f} × "
+                                                   f"{size['h']:.0f} mm ({lo} lines) fills what the copy leaves at "
+                                                   "the foot", where=where,
+                                   hint="place a 公益广告 or an ad there, or add copy: the slot shrinks to fit"))
+    return floor - lo
 
 
 def overruns(arrangement: Arrangement, top: int, height: int) -> list[tuple[str, int]]:
@@ -258,11 +319,13 @@ def search(arts: list[str], measure: Measurer, columns: int, top: int, floor: in
     lead_spans = [s for s in (columns, columns - 2, columns - 3) if s >= columns // 2]
     if not rest:
         lead_spans = [columns]
+    elif measure.photo_max and lead_article.kind == "photo-news" and measure.photo_max not in lead_spans:
+        lead_spans.append(measure.photo_max)  # a photo news lead at a placeholder's printed width
     pin = measure.pins.get(lead_id)
     if pin and pin.columns:
         lead_spans = [pin.columns] if pin.columns in lead_spans or not rest else []
     for lead_span in lead_spans:
-        for pspan in photo_spans(lead_article, lead_span):
+        for pspan in photo_spans(lead_article, lead_span, measure.photo_max):
             lead = Shape(lead_span, 1, pspan)
             lead_lines = measure.natural(lead_id, lead)
             if not rest:
@@ -270,10 +333,20 @@ def search(arts: list[str], measure: Measurer, columns: int, top: int, floor: in
                 if lead_lines <= height and (best is None or cand.score < best.score):
                     best = cand
                 continue
+            side = columns - lead_span
+            if measure.house_ad and side in STRIP_WIDTHS and lead_lines <= height:
+                # the lead alone down its columns and the rest beside it: how two short items share a page
+                # whose white goes to a house ad (a photo news item beside its lead, not blown up under it)
+                found = assign(lead_id, rest, [Strip(lead_span, side, top, floor)], measure, lead, lead_lines, tight)
+                if found:
+                    white = height - lead_lines
+                    found.score += (max(0, white - measure.closable(lead_id, lead)) * 10 + white * 0.1) * lead_span
+                    found.lead_lines = height
+                    if best is None or found.score < best.score:
+                        best = found
             if lead_lines >= height - 4:
                 continue  # no room for anything under the lead
             cuts = []
-            side = columns - lead_span
             for parts in compositions(lead_span, max_parts=min(4, len(rest))):
                 strips, col = [], 0
                 for p in parts:
@@ -346,7 +419,7 @@ def assign(lead_id: str, rest: list[str], strips: list[Strip], measure: Measurer
             if i == 0 and strip.top != strips[0].top and len(strips) > 1 and strip.span < max(s.span for s in strips):
                 pass  # allowed, scored down in score()
             rank = rank_for(i + 1, strip.span)
-            for pspan in photo_spans(article, strip.span):
+            for pspan in photo_spans(article, strip.span, measure.photo_max):
                 shape = Shape(strip.span, rank, pspan)
                 lines = measure.natural(art_id, shape)
                 if used[j] + lines > strip.height:

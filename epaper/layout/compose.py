@@ -32,6 +32,14 @@ Rules (W3C clreq, "Requirements for Chinese Text Layout"):
   nor squeezed unless it overflows);
 - a Latin word wider than the line breaks anywhere; spaces typed between Han
   characters are kept and treated as word spaces.
+Inline marks (epaper.marks): a ruby group is one unbreakable, unspaced run; a ruby wider than
+its base is condensed to the base's width, down to RUBY_MIN_SCALE, and only beyond that widens the
+group by equal blanks at its two ends (a blank between Han characters reads as a space to text
+extraction), so the ruby never overhangs a neighbour or the column edge; each line records where
+its ruby and its 着重号 dots go (Line.rubies, Line.dots), in pt from the line's start, for the
+renderer to draw. The ruby is set at RUBY_SIZE of the text
+in the line's leading (the grid's pitch minus the body size), so a line with ruby is still one line.
+
 Blank sides of punctuation come from the font's `halt` feature, so fonts
 without it (AR PL UKai) get no punctuation compression. The composer is pure
 and O(n): per-character advances are cached per font.
@@ -48,7 +56,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Iterable, Literal, Protocol
 
 from . import kinsoku
 from .fontmetrics import FontMetrics
@@ -60,6 +68,17 @@ WORD_SPACE_SHRINK = 0.25  # a word space may lose a quarter of its width
 HANGABLE = frozenset("、。，．,.")
 SQUEEZE_COMMAS = frozenset("、，；：,;:")
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
+RUBY_SIZE = 0.5  # of the text size
+RUBY_MIN_SCALE = 0.7  # a ruby wider than its base is drawn condensed, at least to this horizontal scale
+
+
+class MarkLike(Protocol):
+    """What the composer reads of an inline mark (epaper.marks.Mark): ruby and dots; other kinds are ignored."""
+
+    kind: str
+    start: int
+    end: int
+    value: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +110,12 @@ class Line:
     last: bool  # ends the paragraph
     dropped: str = ""  # spaces swallowed by the break after this line
     word_spacing: float = 0.0  # pt, added to every space of the line
+    # inline marks, in pt from the start of the line's text (after its indent): (left, width, ruby text, ruby size,
+    # horizontal scale) of each ruby box, centred over its base (a box wider than the base is drawn condensed about
+    # its centre by the scale, to the base's width), and the centre of each Han character that
+    # takes a 着重号 dot
+    rubies: tuple[tuple[float, float, str, float, float], ...] = ()
+    dots: tuple[float, ...] = ()
 
     @property
     def text(self) -> str:
@@ -179,8 +204,9 @@ class _Para:
     """Per-character arrays of one paragraph, in pt; boundary i sits between characters i and i+1."""
 
     def __init__(self, text: str, size: float, metrics: FontMetrics, st: CompositionSettings,
-                 lead: tuple[int, FontMetrics] | None = None):
+                 lead: tuple[int, FontMetrics] | None = None, marks: tuple[MarkLike, ...] = ()):
         self.text = text
+        self.metrics = metrics
         n = self.n = len(text)
         compress = st.compress_punctuation
         # a lead-in (the dateline and byline run into the first paragraph) is drawn in another face:
@@ -230,6 +256,19 @@ class _Para:
 
         inside = self.inside = [False] * n
         gap = self.gap = [0.0] * n
+        # blanks that widen a ruby group whose ruby is wider than its base (fixed: never stretched or squeezed)
+        padl = self.padl = [0.0] * n
+        padr = self.padr = [0.0] * n
+        self.rubies = [(m.start, m.end, m.value) for m in marks if m.kind == "ruby" and 0 <= m.start < m.end <= n]
+        self.dotted = [False] * n
+        for m in marks:
+            if m.kind == "dots":
+                for i in range(max(0, m.start), min(n, m.end)):
+                    self.dotted[i] = han[i]  # Han characters only: never punctuation, digits or Latin
+        for a, b, ruby in self.rubies:
+            extra = ruby_width(ruby, size, metrics) * RUBY_MIN_SCALE - sum(adv[a:b])
+            if extra > EPS:
+                padl[a] = padr[b - 1] = extra / 2
         pl = self.pl = [0.0] * n
         pr = self.pr = [0.0] * n
         for i in range(n - 1):
@@ -241,6 +280,9 @@ class _Para:
             if (br[i] or bl[i + 1]) and (br[i] or bl[i]) and (br[i + 1] or bl[i + 1]):
                 pr[i] = min(br[i], half)
                 pl[i + 1] = min(bl[i + 1], half - pr[i])
+        for a, b, _ in self.rubies:
+            for i in range(a, b - 1):
+                inside[i] = True  # a ruby group never breaks and takes no spacing inside
 
         # brk[e]: a line may end before character e; resume[e]: where the next line starts
         brk = self.brk = [False] * (n + 1)
@@ -276,7 +318,7 @@ class _Para:
             gsh[i] = gap[i] - hl_min if gap[i] > hl_min else 0.0
             if self.wsp[i]:
                 ssp[i] = adv[i] * WORD_SPACE_SHRINK
-            acc_w += adv[i] - pl[i] - pr[i] + gap[i]
+            acc_w += adv[i] - pl[i] - pr[i] + gap[i] + padl[i] + padr[i]
             acc_s += shl[i] + shr[i] + gsh[i] + ssp[i]
             cw[i + 1] = acc_w
             sh[i + 1] = acc_s
@@ -360,9 +402,9 @@ def _overlong(p: _Para, s: int, width: float) -> bool:
 
 
 def _breaks(text: str, width: float, size: float, metrics: FontMetrics, st: CompositionSettings,
-            indent: float | None, lead: tuple[int, FontMetrics] | None = None
+            indent: float | None, lead: tuple[int, FontMetrics] | None = None, marks: tuple[MarkLike, ...] = ()
             ) -> tuple[_Para, list[tuple[int, int, int, bool]], float]:
-    p = _Para(text, size, metrics, st, lead)
+    p = _Para(text, size, metrics, st, lead, marks)
     first = st.first_indent * size if indent is None else indent
     out = []
     s = 0
@@ -382,19 +424,58 @@ def _normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip(" ")
 
 
+@dataclass(frozen=True)
+class _Mark:
+    kind: str
+    start: int
+    end: int
+    value: str = ""
+
+
+def _normalize_marks(text: str, marks: Iterable[MarkLike]) -> tuple[_Mark, ...]:
+    """The marks of `text` moved to where their characters are in _normalize(text)."""
+    marks = tuple(marks)
+    if not marks:
+        return ()
+    where, out_len, prev_space = [], 0, True  # True: leading spaces are dropped
+    for ch in text:
+        space = ch in " \t\r\n\f\v"
+        where.append(out_len)
+        if space and prev_space:
+            continue
+        out_len += 1
+        prev_space = space
+    where.append(out_len)
+    n = len(_normalize(text))
+    return tuple(_Mark(m.kind, min(where[m.start], n), min(where[m.end], n), m.value) for m in marks
+                 if m.kind in ("ruby", "dots"))
+
+
+def ruby_width(ruby: str, size: float, metrics: FontMetrics) -> float:
+    """Natural width in pt of a ruby text over text of `size` (Latin letters proportional, the rest full width)."""
+    rs = RUBY_SIZE * size
+    total = 0.0
+    for ch in ruby:
+        info = _char(metrics, ch, False)
+        total += (info[5] if info[0] in (LATIN, SPACE) else info[4]) * rs
+    return total
+
+
 def count_lines(text: str, width: float, size: float, metrics: FontMetrics,
-                settings: CompositionSettings = CompositionSettings(), *, indent: float | None = None) -> int:
+                settings: CompositionSettings = CompositionSettings(), *, indent: float | None = None,
+                marks: Iterable[MarkLike] = ()) -> int:
     """Number of lines `compose_paragraph` produces, without setting them."""
+    marks = _normalize_marks(text, marks)
     text = _normalize(text)
     if not text:
         return 0
-    return len(_breaks(text, width, size, metrics, settings, indent)[1])
+    return len(_breaks(text, width, size, metrics, settings, indent, None, marks)[1])
 
 
 def compose_paragraph(text: str, width: float, size: float, metrics: FontMetrics,
                       settings: CompositionSettings = CompositionSettings(), *,
                       indent: float | None = None, lead: tuple[int, FontMetrics] | None = None,
-                      break_width: float | None = None) -> list[Line]:
+                      break_width: float | None = None, marks: Iterable[MarkLike] = ()) -> list[Line]:
     """Break and justify one paragraph.
 
     width and size in pt; indent is the first line's indent in pt (None: settings.first_indent em).
@@ -402,11 +483,13 @@ def compose_paragraph(text: str, width: float, size: float, metrics: FontMetrics
     lead = (n, metrics): the first n characters (of the normalised text) are set in another face.
     break_width: choose the breaks as if the measure were this (narrower) one, then justify to `width` —
     how a paragraph is set one line longer ("loosened") to keep a widow off the head of a column.
+    marks: ruby and 着重号 (epaper.marks.Mark; offsets into `text` as given), set into Line.rubies and Line.dots.
     """
+    marks = _normalize_marks(text, marks)
     text = _normalize(text)
     if not text:
         return []
-    p, breaks, first = _breaks(text, break_width or width, size, metrics, settings, indent, lead)
+    p, breaks, first = _breaks(text, break_width or width, size, metrics, settings, indent, lead, marks)
     return [
         _set_line(p, s, e, width - (first if k == 0 else 0.0), first if k == 0 else 0.0,
                   k == len(breaks) - 1, hang, size, settings, text[e:r])
@@ -449,7 +532,9 @@ def _set_line(p: _Para, s: int, e: int, width: float, indent: float, last: bool,
         gap[end - 1] = 0.0
     spaces = [j for j in range(end) if p.wsp[s + j]]
     word = 0.0  # what every space gains (CSS word-spacing, one value per line)
-    natural = sum(adv[s + j] - trim_l[j] - trim_r[j] + gap[j] for j in range(end))
+    pad_l = [p.padl[s + j] for j in range(m)]
+    pad_r = [p.padr[s + j] for j in range(m)]
+    natural = sum(adv[s + j] - trim_l[j] - trim_r[j] + gap[j] + pad_l[j] + pad_r[j] for j in range(end))
     need = width - natural  # > 0: stretch, < 0: squeeze
 
     if need < -EPS:
@@ -522,8 +607,8 @@ def _set_line(p: _Para, s: int, e: int, width: float, indent: float, last: bool,
     lead = indent
     if st.align == "center" and need > EPS:
         lead += need / 2
-    before = [-t for t in trim_l]
-    after = [-t for t in trim_r]
+    before = [pl - t for t, pl in zip(trim_l, pad_l)]
+    after = [pr - t for t, pr in zip(trim_r, pad_r)]
     for j in range(m - 1):
         if not gap[j]:
             continue
@@ -534,7 +619,40 @@ def _set_line(p: _Para, s: int, e: int, width: float, indent: float, last: bool,
             after[j] += gap[j]
     word = round(word / PANGO_UNIT) * PANGO_UNIT
     pieces = _pieces(p, s, m, end, before, after, width, need, word, st)
-    return Line(pieces, width, natural, lead, last, dropped, word)
+    if not p.rubies and not any(p.dotted[s:e]):
+        return Line(pieces, width, natural, lead, last, dropped, word)
+    rubies, dots = _marks(p, s, e, pieces, word, size, p.metrics)
+    return Line(pieces, width, natural, lead, last, dropped, word, rubies, dots)
+
+
+def _marks(p: _Para, s: int, e: int, pieces: tuple[Piece, ...], word: float,
+           size: float, metrics: FontMetrics) -> tuple[tuple[tuple[float, float, str, float, float], ...],
+                                                       tuple[float, ...]]:
+    """Where line [s, e)'s ruby boxes and 着重号 dots go, from the pieces as they will be drawn."""
+    x, at = 0.0, []  # the left edge of each character's glyph box
+    for piece in pieces:
+        x += piece.margin_left
+        for ch in piece.text:
+            i = s + len(at)
+            at.append(x)
+            x += p.adv[i] + piece.letter_spacing + (word if p.wsp[i] else 0.0)
+    rubies = []
+    for a, b, ruby in p.rubies:
+        lo, hi = max(a, s), min(b, e)
+        if lo >= hi or a < s:
+            continue  # a group broken by force (wider than a line) keeps its ruby on its first line
+        left = at[lo - s] - p.padl[lo]
+        right = at[hi - 1 - s] + p.adv[hi - 1] + p.padr[hi - 1]
+        natural = ruby_width(ruby, size, metrics)
+        scale = 1.0
+        if natural > right - left:
+            # drawn at its natural width, centred, then condensed about its centre (text that overflows its box
+            # would not be centred)
+            scale = (right - left) / natural
+            left, right = (left + right - natural) / 2, (left + right + natural) / 2
+        rubies.append((round(left, 3), round(right - left, 3), ruby, RUBY_SIZE * size, round(scale, 4)))
+    dots = tuple(round(at[i - s] + p.adv[i] / 2, 3) for i in range(s, e) if p.dotted[i])
+    return tuple(rubies), dots
 
 
 def _pieces(p: _Para, s: int, m: int, end: int, before: list[float], after: list[float], width: float,
@@ -566,3 +684,35 @@ def _pieces(p: _Para, s: int, m: int, end: int, before: list[float], after: list
     text = p.text
     bounds = starts + [m]
     return tuple(Piece(text[s + a:s + b], after[a], before[a]) for a, b in zip(bounds, bounds[1:]))
+
+
+def glyph_offsets(line: Line, size: float, metrics: FontMetrics, lead: tuple[int, FontMetrics] | None = None,
+                  compress: bool = True) -> list[float]:
+    """Where each character of a composed line starts, in pt from the start of its text, as the pieces place it
+    (the vertical setter draws every character itself). `lead` as in compose_paragraph, counted from this line."""
+    text = line.text
+    lead_n, lead_m = lead if lead else (0, metrics)
+    # the composer measures a Latin run that holds a letter with Latin advances (a forced break inside a
+    # word is the rare case this does not see)
+    latin = [False] * len(text)
+    i = 0
+    while i < len(text):
+        if _kind(text[i])[0] != LATIN:
+            i += 1
+            continue
+        a = i
+        while i < len(text) and _kind(text[i])[0] == LATIN:
+            i += 1
+        if any(text[j].isalpha() for j in range(a, i)):
+            for j in range(a, i):
+                latin[j] = metrics.cjk
+    x, out = 0.0, []
+    for piece in line.pieces:
+        x += piece.margin_left
+        for ch in piece.text:
+            k = len(out)
+            info = _char(lead_m if k < lead_n else metrics, ch, compress)
+            out.append(x)
+            x += (info[5] if latin[k] else info[4]) * size + piece.letter_spacing \
+                + (line.word_spacing if ch in " \u00a0" else 0.0)
+    return out

@@ -35,7 +35,9 @@ GRID_FIELDS = {
 }
 HEADLINE_FIELDS = {k: Field("float", True, "pt") for k in ("kicker", "title", "subtitle")}
 TEMPLATE_FIELDS = {"zones": Field("list[table]", True), "slots": Field("list[table]", True),
-                   "description": Field("str")}
+                   "description": Field("str"),
+                   "house_ad": Field("bool", what="true: a 公益广告 slot at the foot takes what the copy leaves "
+                                                  "(automatic placement only)")}
 RECT_FIELDS = {
     "name": Field("str", True),
     "col": Field("int", True, "first column, from 0"),
@@ -44,6 +46,7 @@ RECT_FIELDS = {
     "lines": Field("int", what="body lines; default: as many as the article needs"),
     "rank": Field("int", what="headline size: 1 is the page lead"),
     "photo_span": Field("int", what="columns a photo spans"),
+    "vertical": Field("bool", what="true: the article is set in vertical lines, right to left (竖排; needs `lines`)"),
 }
 
 
@@ -75,6 +78,7 @@ class Slot:
     lines: int | None = None
     rank: int = 3
     photo_span: int = 0
+    vertical: bool = False  # 竖排: set by epaper.layout.vertical
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Template:
     name: str
     zones: tuple[Slot, ...]
     slots: tuple[Slot, ...]
+    house_ad: bool = False  # automatic placement sizes a house-ad zone (公益广告) to the white the copy leaves
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,8 @@ def load_layout(layouts_dir: Path, name: str) -> Layout:
                 where = ("templates", tname, kind, i)
                 if kind == "zones" and (slot.line is None or slot.lines is None):
                     raise src.error(where, f"zone '{slot.name}' needs both line and lines")
+                if slot.vertical and slot.lines is None:
+                    raise src.error(where, f"vertical slot '{slot.name}' needs lines (a vertical story fills its slot)")
                 line, lines = slot.line or 0, slot.lines or 1
                 if slot.col < 0 or slot.span < 1 or slot.col + slot.span > layout.columns \
                         or line < 0 or lines < 1 or line + lines > layout.lines:
@@ -209,7 +216,10 @@ def load_layout(layouts_dir: Path, name: str) -> Layout:
             rects[kind] = tuple(items)
         fixed = tuple(r for r in rects["zones"] + rects["slots"] if r.line is not None and r.lines is not None)
         _check_no_overlap(src, tname, fixed)
-        templates[tname] = Template(tname, rects["zones"], rects["slots"])
+        if table.get("house_ad") and rects["slots"]:
+            raise src.error(("templates", tname, "house_ad"), "a house-ad slot needs automatic placement",
+                            hint="remove the template's slots, or set house_ad = false")
+        templates[tname] = Template(tname, rects["zones"], rects["slots"], table.get("house_ad", False))
     return Layout(**{**layout.__dict__, "templates": templates})
 
 

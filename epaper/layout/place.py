@@ -15,6 +15,7 @@ from typing import Callable, Literal
 
 from ..errors import Finding, LayoutError
 from ..fonts import Palette
+from ..marks import Mark, marks_of, shifted
 from ..model import Article, Issue, Page, Paper, Photo
 from ..strings import Strings
 from .compose import CompositionSettings, Line, compose_paragraph
@@ -92,6 +93,7 @@ class Module:
     lines_available: int = 0  # column-lines of the module (less its spacing line)
     overset: int = 0  # body lines that did not fit (the caller reports them)
     fragment: Fragment | None = None
+    vertical: tuple = ()  # a vertical (竖排) module's blocks of placed glyphs (epaper.layout.vertical.VBlock)
 
     @property
     def dom_id(self) -> str:
@@ -139,17 +141,18 @@ class Composer:
         return load_metrics(r.file, r.family)
 
     def lines(self, text: str, width: float, size: float, role: str, *, indent: float | None = None,
-              align: str = "justify", lead: tuple[int, str] | None = None, looser: bool = False) -> list[Line]:
+              align: str = "justify", lead: tuple[int, str] | None = None, looser: bool = False,
+              marks: tuple[Mark, ...] = ()) -> list[Line]:
         """Compose one paragraph; `lead` = (n, role): its first n characters are set in another role's face;
         `looser`: one line more than it needs (or the plain setting when that is not possible)."""
         # Placement tries many shapes per article: the same paragraph at the same width is composed once.
-        key = (text, round(width, 3), size, role, indent, align, lead, looser)
+        key = (text, round(width, 3), size, role, indent, align, lead, looser, marks)
         cached = self._cache.get(key)
         if cached is None:
             settings = self.settings if align == "justify" else replace(self.settings, align=align)
             lead_m = (lead[0], self.metrics(lead[1])) if lead else None
             metrics = self.metrics(role)
-            cached = compose_paragraph(text, width, size, metrics, settings, indent=indent, lead=lead_m)
+            cached = compose_paragraph(text, width, size, metrics, settings, indent=indent, lead=lead_m, marks=marks)
             if looser:
                 # the widest break measure that gives one line more, no narrower than width less 1.5 em
                 # (the stretch per line stays under about an eighth of an em per character)
@@ -158,7 +161,7 @@ class Composer:
                 for _ in range(8):
                     mid = (lo + hi) / 2
                     n = len(compose_paragraph(text, width, size, metrics, settings, indent=indent, lead=lead_m,
-                                              break_width=mid))
+                                              break_width=mid, marks=marks))
                     if n >= want:
                         lo = mid
                         if n == want:
@@ -167,7 +170,7 @@ class Composer:
                         hi = mid
                 if found is not None:
                     looser_lines = compose_paragraph(text, width, size, metrics, settings, indent=indent,
-                                                     lead=lead_m, break_width=found)
+                                                     lead=lead_m, break_width=found, marks=marks)
                     # keep it only if it stretches no line by more than 2.5 em beyond what the plain setting
                     # already needs (a long Latin word pushed down can leave a few characters spread over a line)
                     def stretch(lines: list[Line]) -> float:
@@ -329,7 +332,11 @@ def layout_page(issue: Issue, page: Page, layout: Layout, composer: Composer, st
     for art_id, slot in zip(page.articles, template.slots):
         cols = range(slot.col, slot.col + slot.span)
         line = slot.line if slot.line is not None else max(bottom[c] for c in cols)
-        module = layout_module(issue.articles[art_id], slot, line, layout, composer, strings)
+        if slot.vertical:
+            from .vertical import layout_vertical_module  # 竖排: it builds on this module's Module and Composer
+            module = layout_vertical_module(issue.articles[art_id], slot, line, layout, composer, strings)
+        else:
+            module = layout_module(issue.articles[art_id], slot, line, layout, composer, strings)
         result.modules.append(module)
         where = f"page {page.number}, article '{art_id}', slot '{slot.name}'"
         over_text = module.overset
@@ -566,13 +573,15 @@ def _body_lines(article: Article, width: float, composer: Composer, strings: Str
                 out.append(SetLine(ln, "sans", para=index, size=SUBHEAD_SIZE))
             continue
         text = block.text
+        marks = marks_of(block)  # ruby and 着重号 (epaper.marks)
         lead_chars = 0
         if first and lead:
             text = lead + text
+            marks = shifted(marks, len(lead))
             lead_chars = len(" ".join(lead.split())) + (1 if lead.endswith(" ") else 0)
         first = False
         lines = composer.lines(text, width, size, "serif", lead=(lead_chars, LEAD_ROLE) if lead_chars else None,
-                               looser=index in looser)
+                               looser=index in looser, marks=marks)
         remaining = lead_chars
         for ln in lines:
             n = min(remaining, len(ln.text) + len(ln.dropped))

@@ -1,8 +1,46 @@
-"""An article and its byline in, the reflowable body blocks out (EPUB and web article pages share them)."""
+"""An article and its byline in, the reflowable body blocks out (EPUB and web article pages share them).
+
+A block's text is a plain string, or Markup when the copy has inline marks (epaper.marks): links become
+<a href>, ruby real <ruby> with <rp> fallbacks, 着重号 <em class="dots"> (the stylesheets draw text-emphasis),
+and the URL print sets after a link's text is left out (the link carries it).
+"""
 
 from __future__ import annotations
 
+from markupsafe import Markup, escape
+
+from ..marks import Mark, marks_of
 from ..model import Article
+
+
+def _wrap(mark: Mark, inner: str) -> str:
+    if mark.kind == "link":
+        return f'<a href="{escape(mark.value)}">{inner}</a>'
+    if mark.kind == "ruby":
+        return f"<ruby>{inner}<rp>（</rp><rt>{escape(mark.value)}</rt><rp>）</rp></ruby>"
+    if mark.kind == "dots":
+        return f'<em class="dots">{inner}</em>'
+    return ""  # print-only text
+
+
+def _html(text: str, marks: list[Mark], lo: int, hi: int) -> str:
+    """text[lo:hi] with the marks inside it (they nest: the parser makes each inside another or beside it)."""
+    out, pos = [], lo
+    todo = sorted(marks, key=lambda m: (m.start, -m.end))
+    while todo:
+        m = todo.pop(0)
+        inner = [k for k in todo if k.start >= m.start and k.end <= m.end]
+        todo = [k for k in todo if k not in inner]
+        out.append(str(escape(text[pos:m.start])))
+        out.append(_wrap(m, _html(text, inner, m.start, m.end)))
+        pos = m.end
+    out.append(str(escape(text[pos:hi])))
+    return "".join(out)
+
+
+def marked_text(text: str, marks: tuple[Mark, ...]) -> str:
+    """The text as HTML with its marks; the plain string when it has none."""
+    return Markup(_html(text, list(marks), 0, len(text))) if marks else text
 
 
 def body_blocks(article: Article, byline: str) -> list[dict[str, str]]:
@@ -17,5 +55,5 @@ def body_blocks(article: Article, byline: str) -> list[dict[str, str]]:
         elif byline:  # a subhead before any paragraph: the byline stands alone ahead of it
             blocks.append({"kind": "p", "text": "", "byline": byline})
             byline = ""
-        blocks.append({"kind": block.kind, "text": block.text, "byline": lead})
+        blocks.append({"kind": block.kind, "text": marked_text(block.text, marks_of(block)), "byline": lead})
     return blocks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Sequence
@@ -27,6 +28,10 @@ from .epub_zip import write_atomically, zip_bytes
 REPO = Path(__file__).resolve().parents[2]
 BASE_LAYOUT = REPO / "layouts" / "base"
 ROOT = "EPUB"  # the package folder inside the ZIP
+# What one model is written as: the EPUB for every reader; Kobo's kepub (koboSpans and book-columns wrappers,
+# see kepub.py); a Kindle-safe EPUB for Send-to-Kindle (an <img> cover page instead of the SVG one, no embedded
+# fonts: Kindle sets CJK text in its own fonts, and the book stays far under the 50 MB mail limit).
+VARIANTS = ("epub", "kepub", "kindle")
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XHTML = "application/xhtml+xml"
 # The stylesheet sets body text at normal weight and every class="display" element (kicker, title, subtitle,
@@ -278,10 +283,14 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
                   fonts: Sequence[tuple[str, Path, str]] | None = None, modified: dt.datetime | None = None,
                   vertical: bool = False, layout_folders: Sequence[Path] | None = None,
                   cover_pdf: Path | bytes | None = None, cover_key: str | None = None,
-                  cache: Path | None = None) -> tuple[dict[str, bytes], dt.datetime]:
+                  cache: Path | None = None, variant: str = "epub") -> tuple[dict[str, bytes], dt.datetime]:
     """Every file of the package (ZIP path → bytes) and the timestamp they carry; nothing is written."""
     if cover_png is not None and cover_pdf is not None:
         raise EpaperError("the EPUB cover comes from cover_png or from cover_pdf, not both")
+    if variant not in VARIANTS:
+        raise EpaperError(f"unknown EPUB variant '{variant}'; expected one of: {', '.join(VARIANTS)}")
+    if variant == "kindle":
+        embed_fonts = False
     store = DerivedCache(cache)
     paper = issue.paper
     folders = layout_chain(paper, layout_folders)
@@ -289,7 +298,8 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
     estrings = epub_strings(paper, folders)
     when = modified_time(issue, modified)
     title, language, identifier = epub_title(issue), epub_language(paper), book_identifier(issue)
-    common = {"language": language, "title": title, "strings": strings, "estrings": estrings, "vertical": vertical}
+    common = {"language": language, "title": title, "strings": strings, "estrings": estrings, "vertical": vertical,
+              "variant": variant}
 
     def render(template: str, **context: object) -> bytes:
         return env.get_template(template).render(**common, **context).encode("utf-8")
@@ -304,6 +314,9 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
         images, image_hrefs = pack_images(issue, store, pool)
         cover = cover_job.result() if cover_job is not None else None
     docs, sections = article_documents(issue, strings, estrings, image_hrefs, render)
+    if variant == "kepub":
+        from .kepub import kepubify
+        docs = [dataclasses.replace(d, data=_check_xml(d.href, kepubify(d.data))) for d in docs]
     masthead = {"paper": paper.name, "date": strings.date_long(issue),
                 "weekday": issue.weekday_zh if paper.is_chinese else issue.date.strftime("%A"),
                 "number": strings.fmt("issue_number", number=issue.number)}
@@ -323,7 +336,8 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
         href = f"images/cover{cover.ext}"
         cover_doc = render("cover.xhtml.jinja", image=cover, href=href, alt=estrings.fmt("cover_alt", title=title))
         items += [Item("cover-image", href, cover.media_type, cover.data, "cover-image"),
-                  Item("cover", "cover.xhtml", XHTML, _check_xml("cover.xhtml", cover_doc), "svg")]
+                  Item("cover", "cover.xhtml", XHTML, _check_xml("cover.xhtml", cover_doc),
+                       "" if variant == "kindle" else "svg")]
         spine.insert(0, "cover")
     items += docs + images
     items += [Item(f"font-{i + 1}", f"fonts/{f.file_name}", f.media_type, f.data) for i, (_, f) in enumerate(faces)]
@@ -352,7 +366,7 @@ def write_epub(issue: Issue, strings: Strings, out_path: Path | str, *, cover_pn
                embed_fonts: bool = False, fonts: Sequence[tuple[str, Path, str]] | None = None,
                modified: dt.datetime | None = None, vertical: bool = False,
                layout_folders: Sequence[Path] | None = None, cover_pdf: Path | bytes | None = None,
-               cover_key: str | None = None, cache: Path | None = None) -> None:
+               cover_key: str | None = None, cache: Path | None = None, variant: str = "epub") -> None:
     """Write the issue as EPUB 3.3 (with NCX) to out_path; byte-identical for the same input and timestamp.
 
     One XHTML document per article, not per page: every contents entry then lands at the start of a
@@ -368,11 +382,12 @@ def write_epub(issue: Issue, strings: Strings, out_path: Path | str, *, cover_pn
     weights ≥ 600 draw the display elements, lighter ones body text; with embed_fonts and no list, the
     palette's serif and sans. modified: the timestamp (default SOURCE_DATE_EPOCH, else the issue date 00:00 UTC).
     vertical: vertical-rl text and an rtl spine. layout_folders: where <folder>/epub/ templates are looked up
-    (default: the paper's layout, then base). Raises EpaperError if the file cannot be written; an existing
-    out_path is then left as it was.
+    (default: the paper's layout, then base). variant: "epub", "kepub" (Kobo's spans and wrappers; name the file
+    SLUG.kepub.epub) or "kindle" (Kindle-safe: <img> cover page, no embedded fonts). Raises EpaperError if the
+    file cannot be written; an existing out_path is then left as it was.
     """
     entries, when = build_entries(issue, strings, cover_png=cover_png, embed_fonts=embed_fonts, fonts=fonts,
                                   modified=modified, vertical=vertical, layout_folders=layout_folders,
-                                  cover_pdf=cover_pdf, cover_key=cover_key, cache=cache)
+                                  cover_pdf=cover_pdf, cover_key=cover_key, cache=cache, variant=variant)
     write_atomically(zip_bytes(entries, when), Path(out_path))
     DerivedCache(cache).prune()

@@ -10,6 +10,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageOps
 
 from ..errors import EpaperError
+from ..source.images import open_image
 from .derived_cache import DerivedCache, make_key, pillow_versions
 
 # Long side of any image in the package. 1,600 px is sharp on a phone or tablet at full width and keeps a
@@ -73,7 +74,7 @@ def _encode(im: Image.Image, fmt: str, **options: object) -> bytes:
 def _open(data: bytes, what: str) -> tuple[Image.Image, int | None]:
     """The image upright, in sRGB, without alpha and without metadata; and its colour count if it is a palette image."""
     try:
-        opened = Image.open(io.BytesIO(data))
+        opened = open_image(data)  # by content, within the pixel limit (epaper.source.images)
         opened.load()
     except Exception as exc:  # Pillow raises many types for bad data, including DecompressionBombError
         raise EpaperError(f"cannot read {what} for the EPUB: {exc}") from exc

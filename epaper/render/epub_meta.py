@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 
-from ..errors import EpaperError
+from ..environment import source_date_epoch
 from ..model import Issue, Paper
 from ..strings import Strings
 
@@ -53,12 +52,9 @@ def modified_time(issue: Issue, modified: dt.datetime | None = None) -> dt.datet
     if modified is not None:
         return modified.replace(tzinfo=dt.timezone.utc) if modified.tzinfo is None \
             else modified.astimezone(dt.timezone.utc)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise EpaperError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}") from None
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch
     return dt.datetime.combine(issue.date, dt.time(0, 0), dt.timezone.utc)
 
 

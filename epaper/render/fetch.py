@@ -1,4 +1,5 @@
-"""A URL in, its bytes out — only for files inside the allowed folders (issue, layouts/, fonts/); nothing else, no network."""
+"""A URL in, its bytes out (an issue photo WeasyPrint cannot draw comes converted) — only for files inside the
+allowed folders (issue, layouts/, fonts/); nothing else, no network."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from urllib.parse import unquote, urlparse
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..errors import EpaperError
+from ..source.images import for_screen_pdf
 
 
 class FetchRefused(EpaperError):
@@ -41,9 +43,11 @@ class RestrictedFetcher(URLFetcher):
             self.refused.append(url)
             raise FetchRefused(f"refused to fetch {url}: builds read local files in the issue, layouts/ and fonts/ only")
         path = Path(unquote(parsed.path))
+        mounted = False
         for prefix, root in self.mounts.items():
             if path.as_posix().startswith(prefix + "/"):
                 path = root / path.as_posix()[len(prefix) + 1:]
+                mounted = True
                 break
         if not self.allowed(path) or not path.is_file():
             self.refused.append(url)
@@ -52,4 +56,9 @@ class RestrictedFetcher(URLFetcher):
         # read the resolved path that was checked: a link swapped after the check is not followed
         real = path.resolve()
         self.fetched.append(real)
-        return URLFetcherResponse(url, real.read_bytes(), {"Content-Type": mime or "application/octet-stream"})
+        data = real.read_bytes()
+        if mounted and mime != "text/css":
+            # a photo of the issue, identified by its content: WeasyPrint draws JPEG and PNG as they are, but
+            # drops a CMYK TIFF (named .png or not) without a word; those come converted for the screen
+            data = for_screen_pdf(data)
+        return URLFetcherResponse(url, data, {"Content-Type": mime or "application/octet-stream"})

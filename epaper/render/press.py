@@ -16,6 +16,9 @@ What a newspaper's prepress wants and how it is made here:
 - **Trim, bleed and marks.** `@page { bleed }` makes WeasyPrint write TrimBox and BleedBox; the MediaBox is
   then widened by a slug in which crop marks are drawn in registration colour (Separation /All), outside
   the BleedBox. WeasyPrint's own `marks: crop` would draw them in RGB black inside the bleed.
+- **Fonts.** PDF/X-1a:2003 and X-3:2003 are PDF 1.4: a CFF font is embedded bare, as FontFile3 /CIDFontType0C.
+  WeasyPrint writes FontFile3 /OpenType (PDF 1.6), so the finisher puts each program's CFF table in its place
+  (`bare_cff`); `epaper check --output` verifies the font programs against the declared standard (E615).
 - **Post-processing** happens in WeasyPrint's `finisher` hook on its pydyf objects (no extra dependency):
   the output intent, the GTS_PDFX keys ISO 15930 asks for (WeasyPrint writes "PDF/X-1a:2003" as the
   version; PDF/X-1a:2003 wants "PDF/X-1:2003"), no annotations (links) on the page, unused Lab colour
@@ -46,6 +49,7 @@ from ..errors import Finding, InputError
 from ..layout.grid import MM, Layout
 from ..layout.place import PageLayout
 from ..model import Issue
+from ..source.images import ImageProblem, open_image
 from . import print_pdf
 
 VARIANTS = ("pdf/x-1a", "pdf/x-3", "pdf/x-4")
@@ -202,7 +206,7 @@ def separate_photo(src: Path, dst: Path, *, size: tuple[int, int] | None = None,
     A photo that already is CMYK is passed through (resized if asked): it was separated by someone who knew
     the press. RGB goes through the paper's profile (perceptual) when there is one, else separate_newsprint.
     """
-    with Image.open(src) as im:
+    with open_image(src) as im:  # by content, within the pixel limit
         im = ImageOps.exif_transpose(im)
         if im.mode == "CMYK":
             image = im.copy()
@@ -275,7 +279,7 @@ def render_press(html: str, issue: Issue, layout: Layout, *, pages: Sequence[Pag
             try:
                 separate_photo(photo.path, dst, size=sizes.get(photo.path), profile=profile,
                                total_ink=options.total_ink, quality=options.jpeg_quality)
-            except (OSError, ValueError, ImageCms.PyCMSError) as exc:
+            except (OSError, ValueError, ImageProblem, ImageCms.PyCMSError) as exc:
                 findings.append(finding("E521", f"photo cannot be separated to CMYK: {exc}", where=str(photo.path)))
                 continue
             seen[photo.path] = dst
@@ -406,6 +410,7 @@ def _finisher(job: PressRender, doc_id: str):
         # Content that might name a Lab space or an image: page streams and form XObjects, never images.
         streams = [o for o in pdf.objects if isinstance(o, pydyf.Stream) and o.extra.get("Subtype") != "/Image"]
         _rename_images(pdf, streams, job.image_names)
+        _bare_cff(pdf)
         used = b"\n".join(_raw(s) for s in streams)
 
         # the registration colour for the marks, a Separation /All over CMYK
@@ -468,6 +473,38 @@ def _finisher(job: PressRender, doc_id: str):
             xmp.stream = [text]
 
     return finish
+
+
+def bare_cff(font_program: bytes) -> bytes | None:
+    """The CFF table of an OpenType (CFF-flavoured) font program, if it is CID-keyed (as Noto CJK is), else None.
+
+    PDF/X-1a:2003 and X-3:2003 are PDF 1.4, which embeds CFF only bare, as FontFile3 /CIDFontType0C (or /Type1C
+    for simple fonts); FontFile3 /OpenType, which WeasyPrint writes, came with PDF 1.6. The glyph outlines and
+    the charset that maps CIDs to glyphs are the CFF table's own, so every glyph stays where it was.
+    """
+    from fontTools.ttLib import TTFont
+
+    try:
+        font = TTFont(io.BytesIO(font_program), lazy=True)
+        if "CFF " not in font:
+            return None
+        top = font["CFF "].cff.topDictIndex[0]
+        if not hasattr(top, "ROS"):
+            return None  # name-keyed: no lossless bare form under a CIDFont; the output check reports it (E615)
+        return font.reader["CFF "]
+    except Exception:  # fontTools raises many types for a damaged program; the output check reports it
+        return None
+
+
+def _bare_cff(pdf: pydyf.PDF) -> None:
+    """Every FontFile3 /OpenType stream replaced by its CFF table as /CIDFontType0C (see bare_cff)."""
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.extra.get("Subtype") == "/OpenType":
+            program = b"".join(pydyf._to_bytes(i) for i in obj.stream)
+            cff = bare_cff(program)
+            if cff is not None:
+                obj.stream = [cff]
+                obj.extra["Subtype"] = "/CIDFontType0C"
 
 
 def _rename_images(pdf: pydyf.PDF, streams: list[pydyf.Stream], names: dict[str, str]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.document import Document
 
+from ..environment import source_date_epoch
 from ..errors import Finding
 from ..fonts import Palette
 from ..layout.grid import Layout, Rect
@@ -59,9 +59,9 @@ def stylesheets(layout: Layout) -> list[Path]:
 
 def issue_datetime(issue: Issue) -> dt.datetime:
     """The date every output carries: SOURCE_DATE_EPOCH when set, else the issue date at midnight UTC."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch
     return dt.datetime.combine(issue.date, dt.time(0, 0), dt.timezone.utc)
 
 

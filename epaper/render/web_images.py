@@ -1,4 +1,4 @@
-"""The print PDF in, the web e-paper's page images (screen, 2×, thumbnail), per-page PDFs and resized photos out."""
+"""The print PDF in; the web e-paper's page images (screen, 2×, zoom, thumbnail), page PDFs and resized photos out."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageCms, ImageOps
 
 from ..errors import EpaperError
+from ..source.images import open_image
 from ..model import Photo
 from .derived_cache import DerivedCache, make_key, pillow_versions
 from .pdf_pages import describe_pages, render_trim
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 SCREEN_WIDTH = 1000  # px: the page image at 1× (a desktop column); the 2× variant is twice as wide
 THUMB_WIDTH = 480  # px: 版面导航 and the archive show it at 240 CSS px or less, so it is sharp at 2×
+# The zoom image (loaded only when a reader zooms in) is drawn at 2 image px per CSS px at the zoom where body
+# text is ZOOM_TEXT_PX CSS px high; its width comes from the layout (zoom_width), this is the fallback.
+ZOOM_TEXT_PX = 12
+ZOOM_WIDTH = 3000
 PHOTO_WIDTHS = (800, 1600)  # px: long side of the article page's photo variants
 # Lossless WebP keeps the type crisp and is smaller than PNG or JPEG at the same sharpness (method 4 and the
 # default effort: lower efforts were measured 10–20 % larger for 25 % less time); photos and the downscaled
@@ -31,7 +36,7 @@ LOSSLESS = {"lossless": True, "method": 4, "quality": 80}
 LOSSY = {"quality": 82, "method": 4}
 # The version of the renditions below: bump it when their code changes, so that files cached by older code
 # are not served as if this code had made them.
-VERSION = 2
+VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class PageImages:
     screen: Raster
     hidpi: Raster
     thumb: Raster
+    zoom: Raster  # for zooming in: 2 image px per CSS px where body text is 12 CSS px (see zoom_width)
     trim_w: float  # pt
     trim_h: float  # pt
 
@@ -74,8 +80,16 @@ def _webp(im: Image.Image, *, lossless: bool, icc: bytes | None = None) -> bytes
 
 # --- page images ------------------------------------------------------------------------------------------------
 
-def _page_images(page: PdfPage, width: int, thumb_width: int) -> tuple[bytes, Image.Image, Image.Image, Image.Image]:
-    """A pypdfium2 page's meta JSON and its images to encode: screen, 2×, thumbnail.
+def zoom_width(trim_w_pt: float, body_pt: float, text_px: float = ZOOM_TEXT_PX) -> tuple[int, int]:
+    """(CSS px, image px): the page's width at which body text of body_pt is text_px CSS px high, and the zoom
+    image's width, twice that, so that the text is sharp there (2 image px per CSS px)."""
+    css = -(-int(trim_w_pt * text_px * 100) // int(body_pt * 100))  # ceil without float drift
+    return css, 2 * css
+
+
+def _page_images(page: PdfPage, width: int, thumb_width: int,
+                 zoom: int) -> tuple[bytes, Image.Image, Image.Image, Image.Image, Image.Image]:
+    """A pypdfium2 page's meta JSON and its images to encode: screen, 2×, thumbnail, zoom.
 
     The meta records the trim size PDFium reports and the pixel sizes, so a cached page needs no PDFium at all.
     """
@@ -84,11 +98,12 @@ def _page_images(page: PdfPage, width: int, thumb_width: int) -> tuple[bytes, Im
     thumb_h = max(1, round(thumb_width * screen.height / screen.width))
     # From the 1× image: resampling from the 2× one was measured twice as slow and looks the same at 480 px.
     thumb = screen.resize((thumb_width, thumb_h), Image.Resampling.LANCZOS)
-    meta = {"trim": [trim_w, trim_h], "sizes": [list(im.size) for im in (screen, hidpi, thumb)]}
-    return json.dumps(meta).encode("utf-8"), screen, hidpi, thumb
+    big, _, _ = render_trim(page, zoom)
+    meta = {"trim": [trim_w, trim_h], "sizes": [list(im.size) for im in (screen, hidpi, thumb, big)]}
+    return json.dumps(meta).encode("utf-8"), screen, hidpi, thumb, big
 
 
-def _page_task(pdf: str | bytes, index: int, width: int, thumb_width: int) -> list[bytes]:
+def _page_task(pdf: str | bytes, index: int, width: int, thumb_width: int, zoom: int) -> list[bytes]:
     """One page's files, in another process: it opens the PDF itself (a few milliseconds), so any process pool
     can run it, e.g. the print stage's warm page renderers."""
     import pypdfium2 as pdfium
@@ -97,12 +112,13 @@ def _page_task(pdf: str | bytes, index: int, width: int, thumb_width: int) -> li
     try:
         page = doc[index]
         try:
-            meta, screen, hidpi, thumb = _page_images(page, width, thumb_width)
+            meta, screen, hidpi, thumb, big = _page_images(page, width, thumb_width, zoom)
         finally:
             page.close()
     finally:
         doc.close()
-    return [meta, _webp(screen, lossless=True), _webp(hidpi, lossless=True), _webp(thumb, lossless=False)]
+    return [meta, _webp(screen, lossless=True), _webp(hidpi, lossless=True), _webp(thumb, lossless=False),
+            _webp(big, lossless=True)]
 
 
 def available_cpus() -> int:
@@ -112,7 +128,7 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_width: int,
+def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_width: int, zoom: int,
                        threads: int) -> dict[int, list[bytes]]:
     """PDFium draws the pages one after the other here (it is not thread-safe), while the WebP encoders, which
     release the GIL, run in `threads` threads: drawing a page takes a tenth of the time its files take to encode.
@@ -132,14 +148,15 @@ def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_
             for i in indexes:
                 page = doc[i]
                 try:
-                    meta, screen, hidpi, thumb = _page_images(page, width, thumb_width)
+                    meta, screen, hidpi, thumb, big = _page_images(page, width, thumb_width, zoom)
                 finally:
                     page.close()
-                # the 2× file first: it is the longest encode, so it should not be the one left running last
+                # the largest files first: they are the longest encodes, so they should not be left running last
+                big_file = pool.submit(_webp, big, lossless=True)
                 hidpi_file = pool.submit(_webp, hidpi, lossless=True)
                 screen_file = pool.submit(_webp, screen, lossless=True)
                 thumb_file = pool.submit(_webp, thumb, lossless=False)
-                pending.append((i, meta, [screen_file, hidpi_file, thumb_file]))
+                pending.append((i, meta, [screen_file, hidpi_file, thumb_file, big_file]))
                 if len(pending) > threads:
                     finish_oldest()
             while pending:
@@ -150,11 +167,14 @@ def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_
 
 
 def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = SCREEN_WIDTH,
-              thumb_width: int = THUMB_WIDTH, cache: Path | None = None, page_keys: Sequence[str] | None = None,
+              thumb_width: int = THUMB_WIDTH, zoom: int = ZOOM_WIDTH, cache: Path | None = None,
+              page_keys: Sequence[str] | None = None,
               executor: ProcessPoolExecutor | None = None) -> list[PageImages]:
-    """Render every page's trim box (bleed and crop marks cut off) with PDFium at 1× and 2×, plus a thumbnail.
+    """Render every page's trim box (bleed and crop marks cut off) with PDFium at 1× and 2×, a thumbnail, and
+    `zoom` px wide for zooming in.
 
-    Files are `dest/<stem>.webp`, `<stem>@2x.webp` and `<stem>-thumb.webp`; hrefs are relative to dest's parent.
+    Files are `dest/<stem>.webp`, `<stem>@2x.webp`, `<stem>-thumb.webp` and `<stem>@zoom.webp`; hrefs are
+    relative to dest's parent.
     cache: a folder of earlier builds' page images; a page whose key and geometry are unchanged is copied from
     it instead of rendered. page_keys: one string per page that the caller guarantees to change whenever the
     page's drawing changes (its own per-page cache key); without them a key is derived from the page's content
@@ -174,7 +194,8 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
         raise EpaperError(f"the PDF has {len(infos)} pages but the issue has {len(stems)}")
     if page_keys is not None and len(page_keys) != len(stems):
         raise EpaperError(f"{len(page_keys)} page keys for {len(stems)} pages")
-    keys = [make_key("web-page", VERSION, pillow_versions(), _pdfium_version(), width, thumb_width, LOSSLESS, LOSSY,
+    keys = [make_key("web-page", VERSION, pillow_versions(), _pdfium_version(), width, thumb_width, zoom,
+                     LOSSLESS, LOSSY,
                      info.geometry, page_keys[i] if page_keys is not None else info.content_key)
             for i, info in enumerate(infos)]
     files: dict[int, list[bytes]] = {}
@@ -186,10 +207,10 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
     rendered: dict[int, list[bytes]] = {}
     if executor is not None and len(missing) > 1:
         source = pdf if isinstance(pdf, bytes) else str(pdf)
-        futures = {i: executor.submit(_page_task, source, i, width, thumb_width) for i in missing}
+        futures = {i: executor.submit(_page_task, source, i, width, thumb_width, zoom) for i in missing}
         rendered = {i: f.result() for i, f in futures.items()}
     elif missing:
-        rendered = _render_in_threads(pdf, missing, width, thumb_width, available_cpus())
+        rendered = _render_in_threads(pdf, missing, width, thumb_width, zoom, available_cpus())
     for i, parts in rendered.items():
         store.put("web-page", keys[i], parts)
     files.update(rendered)
@@ -200,7 +221,7 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
         meta, *data = files[i]
         info = json.loads(meta)
         rasters = []
-        for blob, suffix, size in zip(data, ("", "@2x", "-thumb"), info["sizes"]):
+        for blob, suffix, size in zip(data, ("", "@2x", "-thumb", "@zoom"), info["sizes"]):
             path = dest / f"{stem}{suffix}.webp"
             path.write_bytes(blob)
             rasters.append(Raster(f"{dest.name}/{path.name}", *size))
@@ -241,7 +262,7 @@ def _open_photo(data: bytes, path: Path) -> tuple[Image.Image, bytes | None, boo
     through its profile when it has one). EXIF is dropped: orientation is applied first, and GPS tags stay private.
     """
     try:
-        src = Image.open(io.BytesIO(data))
+        src = open_image(data)  # by content, within the pixel limit (epaper.source.images)
         src.load()
     except Exception as exc:  # Pillow raises many types for bad data
         raise EpaperError(f"cannot read {path} for the web e-paper: {exc}") from exc

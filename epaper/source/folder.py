@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageFile
-
+from ..checks.text import invisible_characters, invisible_message, position
 from ..errors import InputError, did_you_mean
 from ..model import Article, Composition, Issue, Page, Paper, Photo, Pin
+from .images import SCALE_DOWN, ImageProblem, identify
 from .markdown import parse_body
 from .schema import Field, TomlSource, check_table
 
@@ -24,9 +25,11 @@ PAPER_FIELDS = {
     "issn": Field("str"),
     "slogan": Field("str"),
     "address": Field("str"),
-    "epub_title": Field("str", what="a pattern with {paper} and {date:%Y年%-m月%-d日}"),
+    "epub_title": Field("str", what="a pattern with {paper} and {date:%Y年%-m月%-d日}", pattern=("paper", "date")),
     "epub_vertical": Field("bool", what="set the EPUB in vertical writing (vertical-rl, right-to-left pages)"),
     "press_profile": Field("str", what="the printer's CMYK ICC profile, relative to paper.toml; press files become PDF/X-4"),
+    "site_url": Field("str", what="the web e-paper's public address, e.g. https://epaper.example.com/; "
+                                  "makes canonical links, sitemaps and the feed absolute"),
     "composition": Field("table"),
 }
 COMPOSITION_FIELDS = {
@@ -77,16 +80,19 @@ PHOTO_FIELDS = {
     "placeholder": Field("bool", what="true when the image stands in for a missing photo"),
 }
 ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SITE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 CN_NUMBER = re.compile(r"^CN \d{2}-\d{4}(/[A-Z0-9]+)?$")
+ENTITY = re.compile(r"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
 
 
 def read_source(file: Path) -> str:
     """A source file's text. The folder format is UTF-8 (a BOM is allowed); another encoding is refused, not
     guessed (GBK and Big5 bytes can decode as each other), naming the line and the likely encoding."""
     data = file.read_bytes()
+    check_nul(file, data)  # before decoding: UTF-16 (a NUL in every other byte) says so, not "not UTF-8"
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         from .ocr.decode import decode  # the importer's detector, used only to word the message
 
@@ -99,6 +105,51 @@ def read_source(file: Path) -> str:
                          line=data[:exc.start].count(b"\n") + 1,
                          hint=f"save it as UTF-8, e.g. iconv -f {guess or 'GB18030'} -t UTF-8; "
                               "epaper import-text converts raw copy") from None
+    for offset in invisible_characters(text)[:1]:
+        line, column = position(text, offset)
+        raise InputError(file, f"column {column}: {invisible_message(text[offset])}", line=line,
+                         hint=f"delete it: editors hide it, a search for \\u{ord(text[offset]):04X} finds it")
+    return text
+
+
+def check_nul(file: Path, data: bytes) -> None:
+    """Refuse a NUL byte, named by its byte offset (Markdown would turn it into U+FFFD, far from here)."""
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        utf16 = data.count(b"\0") * 3 > len(data)  # every other byte NUL: UTF-16 text
+        raise InputError(file, f"NUL byte (0x00) at byte offset {nul} (line {line}, byte {column} of the line): "
+                               "expected UTF-8 text", line=line,
+                         hint="the file looks like UTF-16: save it as UTF-8" if utf16 else
+                         "the file is binary or was damaged in transfer; delete the byte or restore the file")
+
+
+def check_values(src: TomlSource, value: Any, path: tuple[str | int, ...] = ()) -> None:
+    """Invisible characters written as TOML escapes ("\\u202E") in any string value, named by key."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_values(src, item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_values(src, item, (*path, i))
+    elif isinstance(value, str):
+        for offset in invisible_characters(value)[:1]:
+            raise src.error(path, invisible_message(value[offset]), hint=f"delete the \\u{ord(value[offset]):04X}")
+
+
+def check_entities(file: Path, body: str, first_line: int) -> None:
+    """Invisible characters and NUL written as HTML character references (&#x202E;, &#0;) in the body, which
+    Markdown decodes: the same refusal as for the raw characters, on the reference's line."""
+    for n, line in enumerate(body.splitlines()):
+        for m in ENTITY.finditer(line):
+            digits = m.group(1)
+            nul = int(digits[1:], 16) == 0 if digits[0] in "xX" else int(digits) == 0
+            decoded = html.unescape(m.group())
+            if nul or invisible_characters(f"a{decoded}a"):
+                what = "a NUL character" if nul else invisible_message(decoded)
+                raise InputError(file, f"column {m.start() + 1}: character reference {m.group()} is {what}",
+                                 line=first_line + n, hint="delete it")
 
 
 def find_paper_toml(issue_dir: Path) -> Path:
@@ -114,6 +165,7 @@ def find_paper_toml(issue_dir: Path) -> Path:
 def load_paper(file: Path) -> Paper:
     src = TomlSource(file, read_source(file))
     data = check_table(src, src.parse(), PAPER_FIELDS)
+    check_values(src, data)
     if not ARTICLE_ID.match(data["layout"]):
         raise src.error(("layout",), f"expected the name of a folder under layouts/, got {data['layout']!r}",
                         hint="layouts are looked up by name in epaper's layouts/ folder only")
@@ -128,6 +180,11 @@ def load_paper(file: Path) -> Paper:
         raise src.error(("composition", "han_latin_space"), "expected an em value from 0 to 1")
     if data.get("press_profile") and not (file.parent / data["press_profile"]).is_file():
         raise src.error(("press_profile",), f"profile {data['press_profile']!r} does not exist beside paper.toml")
+    if data.get("site_url"):
+        if not SITE_URL.match(data["site_url"]):
+            raise src.error(("site_url",), f"expected an http(s) address such as https://epaper.example.com/, "
+                                           f"got {data['site_url']!r}")
+        data["site_url"] = data["site_url"].rstrip("/") + "/"  # the site root: every URL is joined onto it
     slug = data.pop("slug", file.parent.name)
     if not ARTICLE_ID.match(slug):
         raise src.error(("slug",), f"expected lower-case ASCII letters, digits and '-', got {slug!r}",
@@ -145,6 +202,7 @@ def load_issue(issue_dir: Path | str) -> Issue:
     paper = load_paper(find_paper_toml(root))
     src = TomlSource(issue_file, read_source(issue_file))
     data = check_table(src, src.parse(), ISSUE_FIELDS)
+    check_values(src, data)
     if data["number"] < 1:
         raise src.error(("number",), f"expected a positive issue number, got {data['number']}")
     if "edition" in data and not ARTICLE_ID.match(data["edition"]):
@@ -228,10 +286,12 @@ def load_article(file: Path, root: Path) -> Article:
     text = read_source(file)
     src, body_text, body_line = split_front_matter(file, text)
     meta = check_table(src, src.parse(), ARTICLE_FIELDS)
+    check_values(src, meta)
     kind = meta.get("kind", "article")
     if kind not in ("article", "photo-news"):
         raise src.error(("kind",), f"expected \"article\" or \"photo-news\", got {kind!r}")
     photos = tuple(load_photo(src, i, t, root) for i, t in enumerate(meta.get("photos", [])))
+    check_entities(file, body_text, body_line)
     body = parse_body(file, body_text, body_line)
     if kind == "article":
         if not meta.get("title", "").strip():
@@ -252,18 +312,6 @@ def load_article(file: Path, root: Path) -> Article:
                    photos=photos, body=body, source=file)
 
 
-def decode_fully(im: Image.Image) -> None:
-    """Decode the whole image so that a truncated or corrupt file fails here, naming the file and line. Importing
-    WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES, which would print half a photo and a grey rest."""
-    im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))  # JPEG: 1/8 scale, still every byte
-    saved = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        im.load()
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = saved
-
-
 def load_photo(src: TomlSource, index: int, table: dict[str, Any], root: Path) -> Photo:
     path = ("photos", index)
     check_table(src, table, PHOTO_FIELDS, path)
@@ -275,11 +323,12 @@ def load_photo(src: TomlSource, index: int, table: dict[str, Any], root: Path) -
     if not target.is_file():
         raise src.error((*path, "file"), f"image {rel!r} does not exist")
     try:
-        with Image.open(target) as im:
-            width, height = im.size
-            decode_fully(im)
-    except Exception as exc:  # Pillow raises many types for bad files, including DecompressionBombError
-        raise src.error((*path, "file"), f"image {rel!r} cannot be read: {exc}") from None
+        info = identify(target)  # by content: a TIFF named .png is a TIFF
+    except ImageProblem as exc:
+        what = "is truncated" if exc.kind == "truncated" else "cannot be read"
+        raise src.error((*path, "file"), f"image {rel!r} {what}: {exc}",
+                        hint=SCALE_DOWN if exc.kind == "too-large" else "") from None
+    width, height = info.width, info.height
     caption = table.get("caption", "")
     return Photo(path=target, caption=caption, credit=table.get("credit", ""), alt=table.get("alt", caption),
                  width_px=width, height_px=height, placeholder=table.get("placeholder", False))

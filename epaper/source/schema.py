@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,16 @@ class Field:
     kind: str  # "str", "int", "date", "bool", "float", "list[str]", "table", "list[table]"
     required: bool = False
     what: str = ""
+    # a "str" that is a format pattern: the only {fields} it may name ("date" takes a strftime format)
+    pattern: tuple[str, ...] = ()
+
+
+# Dates outside these become paths such as site/1-01 (strftime does not pad years below 1000) and are typos in
+# any case; TOML ints are unbounded, and a 21-digit 总第N期 is one too.
+DATE_RANGE = (dt.date(1800, 1, 1), dt.date(2999, 12, 31))
+INT_LIMIT = 999_999_999
+# The date formats a pattern may use: year, month, day, names of month and weekday (strftime; %-m drops the 0).
+DATE_FORMAT = re.compile(r"%(-?[Yymdej]|[BbAa%])")
 
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
@@ -53,6 +64,46 @@ _EXPECTED = {
     "table": "a table",
     "list[table]": "a list of tables ([[…]])",
 }
+
+
+def toml_value(value: Any) -> str:
+    """A value as it would be written in TOML (messages quote the file, not Python's repr of a datetime)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }" if value else "{}"
+    return str(value)
+
+
+def pattern_problem(pattern: str, fields: tuple[str, ...]) -> str:
+    """'' if `pattern` names only `fields` ({paper}, {date:%Y年%-m月%-d日}), else what is wrong with it.
+
+    str.format would otherwise reach attributes and items ({paper.__class__}, {0}, {date.max}) at build time."""
+    allowed = ", ".join(f"{{{f}}}" for f in fields)
+    try:
+        parts = list(string.Formatter().parse(pattern))
+    except ValueError as exc:  # a lone { or }
+        return f"not a valid pattern ({exc}); write {{{{ and }}}} for literal braces"
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in fields or conversion:
+            shown = name + (f"!{conversion}" if conversion else "")
+            return f"{{{shown}}} is not allowed in the pattern; expected only {allowed}"
+        if name == "date":
+            rest = DATE_FORMAT.sub("", spec or "")
+            if "%" in rest or "{" in rest or "}" in rest:
+                return (f"date format '{spec}' is not allowed; expected strftime codes %Y %y %m %-m %d %-d %e %j "
+                        "%B %b %A %a and text, e.g. {date:%Y年%-m月%-d日}")
+        elif spec:
+            return f"{{{name}:{spec}}}: {{{name}}} takes no format; expected only {allowed}"
+    return ""
 
 
 class TomlSource:
@@ -121,7 +172,13 @@ def check_table(src: TomlSource, table: dict[str, Any], fields: dict[str, Field]
         f = fields[key]
         if not _TYPES[f.kind](value):
             what = f" ({f.what})" if f.what else ""
-            raise src.error((*path, key), f"expected {_EXPECTED[f.kind]}{what}, got {value!r}")
+            raise src.error((*path, key), f"expected {_EXPECTED[f.kind]}{what}, got {toml_value(value)}")
+        if f.kind == "date" and not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+            raise src.error((*path, key), f"expected a date from {DATE_RANGE[0]} to {DATE_RANGE[1]}, got {value}")
+        if f.kind == "int" and abs(value) > INT_LIMIT:
+            raise src.error((*path, key), f"expected a whole number of at most 9 digits, got {value}")
+        if f.pattern and (problem := pattern_problem(value, f.pattern)):
+            raise src.error((*path, key), problem)
         for text in [value] if f.kind == "str" else value if f.kind == "list[str]" else []:
             if problem := bad_character(text):
                 raise src.error((*path, key), problem, hint="delete it; it is invisible in most editors")

@@ -66,6 +66,9 @@ class Context:
     quote_style: str
     script: str
     protected: dict[str, str] = field(default_factory=dict)
+    levels: dict[tuple[int, int], int] = field(default_factory=dict)  # (file, line) → heading level from markup
+    breaks: set[tuple[int, int]] = field(default_factory=set)  # (file, line) starting a paragraph (list, table)
+    classical: set[int] = field(default_factory=set)  # files without sentence punctuation
 
     def paragraph(self, t: Traced) -> Traced:
         o = self.options
@@ -95,7 +98,10 @@ def _parts(t: Traced) -> list[Traced]:
     inside = set()
     for a, b in norm.quote_spans(t.text):
         inside.update(range(a, b + 1))
-    cuts = [m for m in SPACE_RE.finditer(t.text) if m.start() not in inside and 0 < m.start() and m.end() < len(t)]
+    s = t.text
+    latin = lambda ch: ch.isascii() and ch.isalnum()  # noqa: E731  ("Mini LED" is one term)
+    cuts = [m for m in SPACE_RE.finditer(s) if m.start() not in inside and 0 < m.start() and m.end() < len(t)
+            and not (latin(s[m.start() - 1]) and latin(s[m.end()]))]
     parts: list[Traced] = []
     last = 0
     for m in cuts:
@@ -144,10 +150,23 @@ def headline(lines: list[Traced], ctx: Context) -> tuple[Traced | None, Traced |
                 ctx.protected[SPACE_RE.sub("", inner)] = SPACE_RE.sub(" ", inner.strip())
         parts = [ctx.paragraph(p) for p in _parts(t)]
         per_line.append([p for p in parts if p])
+    levels = [ctx.levels.get((t.file, t.line), 99) for t, p in zip(lines, per_line) if p]  # 99: unmarked
     per_line = [p for p in per_line if p]
     kicker = title = subtitle = None
     where = lines[0]
-    if len(per_line) == 1:
+    if len(per_line) > 1 and min(levels) < 99 and len(set(levels)) > 1:
+        # The export's heading levels say which line is largest: that is the 主题, lines above it the 引题,
+        # lines below it the 副题.
+        texts = [_line(p) for p in per_line]
+        top = min(levels)
+        first = levels.index(top)
+        last = first
+        while last + 1 < len(levels) and levels[last + 1] == top:
+            last += 1
+        title = Traced.join(texts[first:last + 1])
+        kicker = Traced.join(texts[:first], "\u3000") if first else None
+        subtitle = Traced.join(texts[last + 1:], "\u3000") if last + 1 < len(texts) else None
+    elif len(per_line) == 1:
         parts = per_line[0]
         if len(parts) == 1:
             title = parts[0]
@@ -171,7 +190,8 @@ def headline(lines: list[Traced], ctx: Context) -> tuple[Traced | None, Traced |
             x, y = texts
             # News headlines in two lines are mostly 主题 over 副题; a quotation or a short label on top is a 引题.
             short = len(han_only(x.text)) <= 6 and len(han_only(x.text)) < len(han_only(y.text))
-            if _fully_quoted(x) or (short and not y.text.startswith("—")):
+            leads_in = x.text.rstrip()[-1:] in "，：,:"  # 为了群众少跑腿， over the 主题
+            if _fully_quoted(x) or leads_in or (short and not y.text.startswith("—")):
                 kicker, title = x, y
             else:
                 title, subtitle = x, y
@@ -205,10 +225,13 @@ def suspect_truncation(before: str, after: str) -> bool:
     return "、" in last_clause and "、" not in first_clause and len(han_only(first_clause)) >= 3
 
 
-def _join_decision(text: str, prev: Unit, u: Unit, cols: Columns, options: ImportOptions) -> str:
+def _join_decision(text: str, prev: Unit, u: Unit, cols: Columns, options: ImportOptions,
+                   breaks: set[tuple[int, int]] = frozenset()) -> str:  # type: ignore[assignment]
     """How a body line relates to the paragraph before it: "join", "break", "rejoin" (across a blank line) or
     "break-missing" (a paragraph that lost its final punctuation)."""
     if not options.rejoin_lines:
+        return "break"
+    if u.text.pos and u.text.pos[0] is not None and u.text.pos[0][:2] in breaks:
         return "break"
     if u.gap == 0:
         if not ends_sentence(text):
@@ -257,11 +280,13 @@ def body(draft: Draft, cols: Columns, ctx: Context) -> tuple[list[tuple[str, Tra
             blocks.append(_Block("h" if u.role == "subhead" else "p", u.text, u))
             continue
         block = blocks[-1]
-        decision = _join_decision(block.text.text, block.last, u, cols, ctx.options)
+        decision = _join_decision(block.text.text, block.last, u, cols, ctx.options, ctx.breaks)
         if decision not in ("join", "rejoin"):
             blocks.append(_Block("p", u.text, u))
             continue
-        if decision == "rejoin":
+        if decision == "rejoin" and draft.file in ctx.classical:
+            log.change("unpunctuated text joined across a blank line or page break")
+        elif decision == "rejoin":
             log.change("sentences rejoined across an OCR blank line")
             excerpt = f"{_bare(block.text.text)[-8:]} | {_bare(u.text.text)[:8]}"
             if suspect_truncation(block.text.text, u.text.text):
@@ -278,7 +303,9 @@ def body(draft: Draft, cols: Columns, ctx: Context) -> tuple[list[tuple[str, Tra
         text = ctx.paragraph(block.text)
         if not text:
             continue
-        if block.kind == "p" and not ends_sentence(text.text) and text.text[-1:] not in "：:":
+        if block.kind == "p" and not ends_sentence(text.text) and text.text[-1:] not in "：:" and \
+                draft.file not in ctx.classical and block.last.text.pos[:1] != (None,) and \
+                (block.last.text.file, block.last.text.line) not in ctx.breaks:
             log.doubt("no-final-punct", text, "paragraph ends without final punctuation", len(text) - 1)
         out.append((block.kind, text))
     return out, photos

@@ -11,26 +11,26 @@ from ..folder import load_article, load_issue
 from .assemble import Article
 from .log import Doubt, Log
 from .report import HanCheck
-from .text import Traced, is_han
+from .text import HAN_RE, Traced
 from .write import UNPLACED_ID, PlacedArticle
 
 LAYOUTS = Path(__file__).resolve().parents[3] / "layouts"  # the folder epaper.build reads layouts from
 
 
 def han_check(raw_lines: list[list[str]], articles: list[Article], unplaced: list[Traced], differences: list[str],
-              log: Log) -> HanCheck:
-    """Find every Han character of the input again by its position in the finished articles."""
-    source = {(f, n, c): ch for f, lines in enumerate(raw_lines) for n, s in enumerate(lines, 1)
-              for c, ch in enumerate(s) if is_han(ch)}
-    seen: dict[str, set] = {"placed": set(), "labels": set(), "unplaced": set()}
+              log: Log, removed: list[Traced] = []) -> HanCheck:  # noqa: B006 (read only)
+    """Find every Han character of the input again by its position in the finished articles, unplaced.md or
+    removed.txt."""
+    source = {(f, n, m.start()): m.group() for f, lines in enumerate(raw_lines) for n, s in enumerate(lines, 1)
+              for m in HAN_RE.finditer(s)}
+    seen: dict[str, set] = {"placed": set(), "labels": set(), "unplaced": set(), "removed": set()}
     added = 0
     order: list[tuple[int, int, int]] = []
 
     def take(t: Traced, bucket: str, ordered: bool) -> None:
         nonlocal added
-        for ch, p in zip(t.text, t.pos):
-            if not is_han(ch):
-                continue
+        for m in HAN_RE.finditer(t.text):
+            ch, p = m.group(), t.pos[m.start()]
             if p is None or source.get(p) != ch:
                 added += 1
                 continue
@@ -48,6 +48,8 @@ def han_check(raw_lines: list[list[str]], articles: list[Article], unplaced: lis
             take(t, "labels", False)
     for t in unplaced:
         take(t, "unplaced", False)
+    for t in removed:
+        take(t, "removed", False)
     found = set().union(*seen.values())
     by_line: dict[tuple[int, int], str] = {}
     for f, n, c in sorted(set(source) - found):
@@ -57,7 +59,8 @@ def han_check(raw_lines: list[list[str]], articles: list[Article], unplaced: lis
     log.doubts.extend(lost)
     return HanCheck(input=len(source), placed=len(seen["placed"]), labels=len(seen["labels"]),
                     unplaced=len(seen["unplaced"]), added=added, missing=tuple(lost),
-                    in_order=all(a < b for a, b in zip(order, order[1:])), round_trip=tuple(differences))
+                    in_order=all(a < b for a, b in zip(order, order[1:])), round_trip=tuple(differences),
+                    removed=len(seen["removed"]))
 
 
 def round_trip(folder: Path, pages: list[list[PlacedArticle]]) -> tuple[Issue | None, list[str]]:

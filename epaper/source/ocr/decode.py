@@ -93,6 +93,20 @@ def _newlines(text: str) -> tuple[str, dict[str, int]]:
     return text, {k: v for k, v in (("CRLF", crlf), ("CR", cr), ("LF", lf)) if v}
 
 
+ACCEPTED = "utf-8, gb18030, gbk, big5, cp950 (or another text encoding Python knows)"
+
+
+def encoding_problem(name: str) -> str:
+    """'' if `name` is a text encoding, else why not (rot13, hex and base64 are codecs, but not of bytes to text)."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return f"unknown encoding '{name}'"
+    if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
+        return f"'{name}' is not a text encoding"
+    return ""
+
+
 def _bad_byte_line(data: bytes, exc: UnicodeDecodeError) -> int:
     return data[:exc.start].count(b"\n") + 1
 
@@ -102,11 +116,8 @@ def decode(data: bytes, file: Path, encoding: str | None = None) -> Decoded:
     best-scoring strict decode of GB18030, Big5 and CP950; ties go to the earlier candidate."""
     bom = next(((mark, codec) for mark, codec in BOMS if data.startswith(mark)), None)
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError(file, f"unknown encoding '{encoding}'",
-                             hint="try utf-8, gb18030, gbk, big5 or cp950") from None
+        if problem := encoding_problem(encoding):
+            raise InputError(file, problem, hint=f"expected one of: {ACCEPTED}")
         codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
         try:
             text = data.decode(codec)

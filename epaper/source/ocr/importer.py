@@ -15,16 +15,22 @@ from ...errors import InputError
 from ..folder import ARTICLE_ID, load_paper
 from .assemble import Context, assemble, early, headline
 from .check import fit_notes, han_check, round_trip
+from .clean import Removed, clean
 from .decode import Decoded, decode
 from .log import Log
 from .options import ImportOptions
+from .plan import review_notes
 from .report import ArticleSummary, Fragment, ImportReport, SourceFile
-from .segment import segment
-from .text import Traced
-from .write import IssueMeta, PlacedArticle, paper_toml, write_folder
+from .segment import Marks, segment
+from .text import HAN_RE, Traced
+from .write import IssueMeta, PlacedArticle, paper_toml, write_folder, write_removed
 
 REVIEW_FILE = "REVIEW.md"
 DATE_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+MAX_BYTES = 8 * 1024 * 1024  # per input file: a page is some 20 KB; more is a whole archive, to be split first
+MIN_HAN_SHARE = 0.3  # Han characters among letters below which the input is not Chinese copy
+CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+LATIN = re.compile("[A-Za-z]")
 
 
 def import_text(files: Sequence[Path | str], out: Path | str, *, date: dt.date | None = None,
@@ -38,18 +44,20 @@ def import_text(files: Sequence[Path | str], out: Path | str, *, date: dt.date |
     needs options.overwrite. Raises InputError for bad arguments, undecodable input or a page with no article."""
     paths, out, paper_path = _arguments(files, out, paper, options)
     log = Log(paths)
-    decoded = [decode(p.read_bytes(), p, encoding) for p in paths]
+    decoded = [decode(_read(p), p, encoding) for p in paths]
+    for p, d in zip(paths, decoded):
+        _refuse_non_text(p, d.text)
     script = _script(decoded)
     style = options.quote_style
     if style == "auto":
         style = "corner" if script == "traditional" and not any("“" in d.text for d in decoded) else "curly"
     ctx = Context(log, options, style, script)
     raw_lines = [d.text.split("\n") for d in decoded]
-    pages, unplaced, page_of_file = _pages(raw_lines, ctx)
+    pages, unplaced, removed, page_of_file, kinds, found_dates = _pages(raw_lines, ctx)
     if not pages:
         raise InputError(paths[0], "no article found: no headline, dateline (本报讯, 新华社…电) or photo caption",
                          hint="check the file is the OCR text of a news page")
-    date, placeholders = _date(date, out)
+    date, date_note, placeholders = _date(date, out, found_dates, paths)
     placeholders += _placeholders(pages, options)
     paper_text, paper_copy = _paper(out, paper_path, script, placeholders)
 
@@ -61,16 +69,20 @@ def import_text(files: Sequence[Path | str], out: Path | str, *, date: dt.date |
         meta = IssueMeta([p.name for p in paths], script, date, options.number or 1, options.number is not None,
                          options.page_name, options.editor)
         write_folder(tmp, meta, pages, [(paths[t.file].name, t.line, t) for t in unplaced], paper_text, paper_copy)
+        write_removed(tmp, [(paths[r.text.file].name, r.text.line, r) for r in removed])
         issue, differences = round_trip(tmp, pages)
-        placeholders += fit_notes(issue)
-        check = han_check(raw_lines, [p.article for page in pages for p in page], unplaced, differences, log)
+        placeholders += fit_notes(issue) + review_notes(tmp)  # review_notes: the page plan's (plan.py)
+        check = han_check(raw_lines, [p.article for page in pages for p in page], unplaced, differences, log,
+                          [r.text for r in removed])
         sources = [SourceFile(p, d.encoding, d.how, d.bom, d.newlines, d.script, len(raw_lines[i]),
                               page_of_file.get(i)) for i, (p, d) in enumerate(zip(paths, decoded))]
         report = ImportReport(
             issue_dir=out, sources=sources, articles=[_summary(p, paths) for page in pages for p in page],
             changes=log.changes, doubts=log.doubts,
             unplaced=[Fragment(paths[t.file], t.line, t.text) for t in unplaced], placeholders=placeholders,
-            check=check, review_file=out / REVIEW_FILE)
+            check=check, review_file=out / REVIEW_FILE,
+            removed=[Fragment(paths[r.text.file], r.text.line, r.text.text, r.reason) for r in removed],
+            date=date, date_note=date_note, kinds=kinds)
         (tmp / REVIEW_FILE).write_text(report.markdown(), encoding="utf-8")
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
@@ -112,17 +124,32 @@ def _start(t: Traced) -> tuple[int, int, int]:
     return next((p for p in t.pos if p), (0, 0, 0))
 
 
-def _pages(raw_lines: list[list[str]], ctx: Context) -> tuple[list[list[PlacedArticle]], list[Traced], dict[int, int]]:
-    """Every file segmented and its articles assembled: one page per file that has an article. An article with no
-    text (a headline or byline alone) goes to the unplaced text, which comes back sorted by input position."""
+Found = tuple[list[list[PlacedArticle]], list[Traced], list[Removed], dict[int, int], dict[int, list[str]],
+              list[tuple[dt.date, int, int, str]]]
+
+
+def _pages(raw_lines: list[list[str]], ctx: Context) -> Found:
+    """Every file cleaned, segmented and its articles assembled: one page per file that has an article. Text that
+    is no article's (page furniture, site chrome, a headline or byline alone) is removed with its reason, and
+    comes back sorted by input position; so does the (always empty) unplaced text."""
     log, options = ctx.log, ctx.options
     found = []
     unplaced: list[Traced] = []
+    removed: list[Removed] = []
+    kinds: dict[int, list[str]] = {}
+    dates: list[tuple[dt.date, int, int, str]] = []
     for idx, lines in enumerate(raw_lines):
-        traced = [early(Traced.of_line(idx, n, s), log, options) for n, s in enumerate(lines, 1)]
-        drafts, loose, cols = segment(traced, idx, log)
+        cleaned = clean([Traced.of_line(idx, n, s) for n, s in enumerate(lines, 1)])
+        kinds[idx] = cleaned.kinds
+        dates += [(d, idx, n, how) for d, n, how in cleaned.dates]
+        ctx.levels.update({(idx, n): level for n, level in cleaned.levels.items()})
+        ctx.breaks.update((idx, n) for n in cleaned.breaks)
+        if cleaned.classical:
+            ctx.classical.add(idx)
+        traced = [early(t, log, options) for t in cleaned.lines]
+        drafts, dropped, cols = segment(traced, idx, log, Marks(cleaned.levels, cleaned.classical))
         found.append((drafts, cols))
-        unplaced += loose
+        removed += cleaned.removed + dropped
     heads = [[headline([u.text for u in d.head], ctx) if d.head else (None, None, None) for d in drafts]
              for drafts, _ in found]  # all headlines first: their quoted spacing guides the bodies
     pages: list[list[PlacedArticle]] = []
@@ -133,8 +160,10 @@ def _pages(raw_lines: list[list[str]], ctx: Context) -> tuple[list[list[PlacedAr
             if not any(kind == "p" for kind, _ in art.body):
                 pieces = sorted((t for t in [*(t for _, t in art.fields()), *art.labels] if t.text), key=_start)
                 if pieces:
-                    unplaced.append(Traced.join(pieces, " "))
-                    log.doubt("unplaced", pieces[0], "headline or byline without any text after it")
+                    why = "headline or byline without any text after it (its story is elsewhere, or it is page " \
+                          "furniture)"
+                    removed.append(Removed(why, Traced.join(pieces, " ")))
+                    log.doubt("unplaced", pieces[0], why)
                 continue
             number = len(pages) + 1
             suffix = "-photo" if art.kind == "photo-news" else ""
@@ -142,20 +171,61 @@ def _pages(raw_lines: list[list[str]], ctx: Context) -> tuple[list[list[PlacedAr
         if page:
             pages.append(page)
             page_of_file[idx] = len(pages)
-    return pages, sorted(unplaced, key=_start), page_of_file
+    return (pages, sorted(unplaced, key=_start), sorted(removed, key=lambda r: _start(r.text)), page_of_file, kinds,
+            dates)
 
 
-def _date(date: dt.date | None, out: Path) -> tuple[dt.date, list[str]]:
-    """The given date, else the folder's name as YYYY-MM-DD, else today (said in the report)."""
+def _date(date: dt.date | None, out: Path, found: list[tuple[dt.date, int, int, str]],
+          paths: list[Path]) -> tuple[dt.date, str, list[str]]:
+    """The given date; else the date the text states (its furniture's 2024年12月19日 星期四, a YYYY-MM-DD prefix,
+    发布时间), the commonest if several; else the folder's name as YYYY-MM-DD; else today. Returns the date, one
+    line saying where it came from, and notes for the report."""
     if date is not None:
-        return date, []
+        return date, f"issue date {date}: given with --date", []
+    named = None
     m = DATE_NAME.fullmatch(out.name)
-    try:
-        return dt.date(*map(int, m.groups())), []  # type: ignore[union-attr]
-    except (AttributeError, ValueError):
-        today = dt.date.today()
-        return today, [f"issue.toml date: today's date ({today}) was used; give --date or name the folder "
-                       "YYYY-MM-DD"]
+    if m:
+        try:
+            named = dt.date(*map(int, m.groups()))
+        except ValueError:
+            named = None
+    if found:
+        counts = Counter(d for d, *_ in found)
+        best = max(counts, key=lambda d: (counts[d], -min(k for k, (x, *_) in enumerate(found) if x == d)))
+        _, f, line, how = next(x for x in found if x[0] == best)
+        note = f"issue date {best}: read from the text ({paths[f].name}:{line}: “{how}”)"
+        notes = [] if named in (None, best) else [f"issue.toml date: the text says {best}, the folder's name says "
+                                                  f"{named}; {best} was used"]
+        others = sorted(set(counts) - {best})
+        if others:
+            notes.append(f"issue.toml date: the text also names {', '.join(map(str, others))}; {best} was used")
+        return best, note, notes
+    if named is not None:
+        return named, f"issue date {named}: from the folder's name (the text states no date)", []
+    today = dt.date.today()
+    return today, f"issue date {today}: today's date — the text states none; give --date", \
+        [f"issue.toml date: today's date ({today}) was used; give --date or name the folder YYYY-MM-DD"]
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes, refusing one too large to be a page's text before reading it."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(path, f"{size / 1024 / 1024:.1f} MB is too large for one page's text (at most "
+                               f"{MAX_BYTES // 1024 // 1024} MB)", hint="split it into one file per page")
+    return path.read_bytes()
+
+
+def _refuse_non_text(path: Path, text: str) -> None:
+    """Binary data, or text that is mostly not Chinese, is not a newspaper page this importer can read."""
+    controls = len(CONTROLS.findall(text))
+    if controls > max(3, len(text) // 100):
+        raise InputError(path, f"not text: {controls} control characters", hint="give the OCR text, not a binary file")
+    han = len(HAN_RE.findall(text))
+    letters = han + len(LATIN.findall(text))
+    if letters and han < MIN_HAN_SHARE * letters:
+        raise InputError(path, f"not Chinese copy: {han} of {letters} letters ({100 * han // letters}%) are Chinese "
+                               f"characters", hint="epaper import-text reads the text of Chinese newspaper pages")
 
 
 def _placeholders(pages: list[list[PlacedArticle]], options: ImportOptions) -> list[str]:

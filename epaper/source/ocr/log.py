@@ -20,7 +20,7 @@ DOUBT_KINDS = {
     "photo": "Photo captions",
     "rejoined": "Sentences rejoined across an OCR blank line",
     "space": "Spaces kept in Chinese text",
-    "unplaced": "Text not placed in any article",
+    "unplaced": "Text placed in no article (see removed.txt)",
     "check": "Import self-check",
 }
 

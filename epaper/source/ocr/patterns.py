@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 
 S = "[ \\t\\u3000]*"  # OCR puts stray spaces anywhere, including inside datelines
@@ -13,17 +14,24 @@ AGENCIES = ("新华社|新華社|中新社|中新网|中新網|中国新闻社|�
             "央视新闻|央視新聞|中央社|法新社|路透社|美联社|美聯社|共同社|人民日报|人民日報|光明日报|光明日報|经济日报|"
             "經濟日報|工人日报|工人日報|解放军报|解放軍報|中国日报|中國日報|中国青年报|中國青年報")
 OTHER_PAPER = f"[{HANS}]{{2,8}}?(?:日报|日報|晚报|晚報|时报|時報|商报|商報|早报|早報|都市报|都市報)"
-DATE = f"(?:\\d{{1,2}}{S}月{S})?\\d{{1,2}}{S}日"
+NUM = "(?:\\d{1,2}|[一二三四五六七八九十廿卅]{1,3})"  # 18日, and 十八日 in older papers
+DATE = f"(?:{NUM}{S}月{S})?{NUM}{S}日"
 PLACE = f"(?:[{HANS}]{{1,8}}?{S})?"
 DATELINE = re.compile(
     f"^(?P<open>[□■◆●▲]?{S}[【\\[〔]?){S}"
     f"(?P<dl>(?:{SELF}){S}(?:{PLACE}{DATE}{S})?[讯訊电電]"
     f"|(?:据|據)?{S}(?:{AGENCIES}|{OTHER_PAPER}){S}{PLACE}{DATE}{S}[电電讯訊]"
-    f"|(?:{AGENCIES}|{OTHER_PAPER}){S}[讯訊])"
+    f"|(?:{AGENCIES}|{OTHER_PAPER}){S}[讯訊]"
+    f"|[{HANS}]{{2,4}}?(?:專訊|专讯))"  # Hong Kong: 【明報專訊】
     f"(?P<close>{S}[】\\]〕])?")
 # The same, found after a headline on one line (OCR often runs the headline into the text).
 # Taiwan's agency style puts the reporter inside the dateline: （中央社記者王小明台北18日電）.
-PAREN_DATELINE = re.compile(f"^(?P<dl>[（(]{S}(?:{AGENCIES}){S}(?:記者|记者)[^（）()]{{2,30}}?{DATE}{S}[电電]{S}[）)])")
+PAREN_DATELINE = re.compile(f"^(?P<dl>[（(〔【\\[]{S}(?:{AGENCIES}){S}(?:記者|记者)[^（）()〔〕【】]{{2,30}}?{DATE}{S}[电電]{S}"
+                            "[）)〕】\\]])")
+# Taiwan and Hong Kong papers open with the reporter and the place: 〔記者王小明／新竹報導〕, 【記者陳美玲／台北報導】.
+REPORTED_FROM = re.compile(f"^(?P<dl>[〔【\\[（(]{S}(?:(?:本報|本报|特派|駐地|驻地)?(?:記者|记者)|本報|本报)"
+                           f"[^〔〕【】\\[\\]（）()]{{1,30}}?[／/]{S}[{HANS}]{{1,8}}{S}(?:報導|报道|報道|报导|電|电)"
+                           f"{S}[〕】\\]）)])")
 # The start of a dateline, to join a dateline that a column break cut in two (新华社南京12月1 / 9日电).
 DATELINE_START = re.compile(f"^[【\\[〔]?{S}(?:{SELF}|{AGENCIES})")
 DATELINE_INLINE = re.compile(
@@ -44,7 +52,7 @@ LABEL = re.compile("|".join(S.join(label) for label in sorted(REPORTER_LABELS + 
 # A byline on its own line: □本报记者 X, 文/图 X, 记者 X 通讯员 Y, 本报记者X报道.
 BYLINE_MARK = re.compile(f"^[□■◆●▲]{S}")
 WRITER_PREFIX = re.compile(f"^(?:文{S}[/／、]{S}[图圖]|[图圖]{S}[/／、]{S}文|[图圖]文|文[图圖]|撰文|文|[图圖]){S}[/／:：]?{S}")
-REPORT_TAIL = re.compile(f"{S}(?:报道|報導|报导)$")
+REPORT_TAIL = re.compile(f"{S}(?:报道|報導|报导|報道)$")
 NAME = re.compile(f"[{HANS}]{{2,4}}(?:[·•][{HANS}]{{1,6}})?|[A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+)*")
 NAME_SEP = re.compile(f"[{S[1:-2]}、]+")  # not commas: 记者了解到，近年来 is a sentence, not three names
 
@@ -75,3 +83,79 @@ PARAGRAPH_OPENER = re.compile(
 DASH_YI_WORDS = ("一把手", "一体化", "一體化", "一站式", "一线", "一線", "一批", "一系列", "一係列", "一些", "一起", "一直",
                  "一定", "一方面", "一步", "一次", "一个", "一個", "一种", "一種", "一般", "一致", "一带一路",
                  "一网通办", "一网统管", "一件事", "一张图", "一盘棋", "一揽子", "一流", "一季度")
+
+# ---- web-page chrome and scan furniture (clean.py) -------------------------------------------------------------
+# (pattern, reason written in removed.txt, strong: applies to any input, not only to a recognised web page)
+_SHORT = "(?=.{0,80}$)"  # chrome is a short line; a long line naming 版权 is copy
+CHROME_LINES = (
+    (re.compile(f"^{_SHORT}[【\\[〔(（]?{S}(?:上一篇|下一篇|上一條|下一條|上一则|下一则|上一則|下一則|相關新聞|相关新闻|"
+                "延伸閱讀|延伸阅读|相关阅读|相關閱讀|推荐阅读|推薦閱讀|热门推荐|熱門推薦|熱門新聞|热门新闻)"),
+     "links to other articles of the site (上一篇/下一篇)", True),
+    (re.compile(f"^{_SHORT}.*(?:版权所有|版權所有|[Cc]opyright|©|未经.{{0,12}}(?:许可|授权|同意).{{0,24}}(?:转载|使用|复制)|"
+                "未經.{0,12}(?:許可|授權|同意).{0,24}(?:轉載|使用|複製)|不得转载|不得轉載|禁止转载|禁止轉載)"),
+     "copyright footer of the site", True),
+    (re.compile(f"^{_SHORT}.*(?:ICP{S}[备備证證]|ICP{S}\\d|公网安备|公網安備|增值电信业务|增值電信業務|"
+                "互联网新闻信息服务许可|違法和不良信息舉報|违法和不良信息举报)"),
+     "site registration and licence footer (ICP 备案)", True),
+    (re.compile(f"^{_SHORT}[【\\[]?{S}(?:分享到|分享至|分享{S}[：:]|扫一扫|掃一掃|扫描二维码|掃描二維碼|微信扫一扫|"
+                "用微信扫描|打开微信)"),
+     "share links of the site", True),
+    (re.compile(f"^{_SHORT}(?:当前位置|您当前的位置|您的位置|您现在的位置|當前位置|目前位置|您現在的位置)"),
+     "site navigation (breadcrumb)", True),
+    (re.compile(f"^{_SHORT}.*(?:[【\\[]{S}(?:字号|字號|字体|字體){S}[：:]?{S}[大中小]|【{S}打印{S}】|【{S}关闭{S}】|"
+                "【{S}關閉{S}】|打印本页|打印本頁|关闭窗口|關閉視窗|返回顶部|返回頂部|返回目录|返回目錄|返回首页|返回首頁)"),
+     "page tools of the site (font size, print, close, back)", True),
+    (re.compile(f"^(?=.{{0,40}}$)[【\\[（(]?{S}(?:责任编辑|責任編輯|编辑|編輯|校对|校對|审核|審核|终审|終審|监制|監製|"
+                f"值班编辑|值班編輯|美编|美編|版式设计|版式設計){S}[：:]"),
+     "editor credit line (the layout prints 责任编辑 itself)", True),
+    (re.compile(f"^(?=.{{0,40}}$)(?!.*[，。,])[^0-9]{{0,16}}\\d{{4}}{S}年{S}\\d{{1,2}}{S}月{S}\\d{{1,2}}{S}日{S}"
+                "(?:星期|周|週|禮拜|礼拜)[一二三四五六日天]"),
+     "date line of the page (the layout prints the issue date itself)", True),
+)
+CHROME_STRONG = tuple(p for p, _, strong in CHROME_LINES[:6])  # two of these make the input a web page
+WEB_META = re.compile(f"^(?=.{{0,100}}$)[【\\[（(]?{S}(?:来源|來源|作者|发布时间|發佈時間|發布時間|发布日期|發布日期|"
+                      f"发表时间|時間|时间|日期|浏览次数|瀏覽次數|浏览量|点击数|點擊數|点击量|阅读|閱讀|阅读量){S}[：:]")
+NAV_WORDS = frozenset(
+    "首页 首頁 网站首页 本站首页 返回 目录 目錄 版面导航 版面導航 标题导航 標題導航 上一版 下一版 上一期 下一期 往期 往期回顾 "
+    "往期回顧 过刊 過刊 过刊检索 数字报 數字報 电子版 電子版 电子报 登录 登錄 注册 註冊 搜索 检索 檢索 打印 关闭 關閉 收藏 "
+    "分享 字号 字號 大 中 小 默认 PDF PDF版 PDF下载 下载 本版 本版新闻 放大 缩小 朗读 微信 微博 QQ QQ空间 朋友圈 今日 "
+    "版面 新闻 新聞 要闻 要聞 时政 時政 国内 國內 国际 國際 社会 社會 财经 財經 体育 體育 文化 评论 評論 视频 視頻 图片 圖片 "
+    "专题 專題 客户端 English Home Print Close".split())
+NAV_SPLIT = re.compile(f"[{S[1:-2]}|｜/／>＞»›·•、【】\\[\\]（）()<]+")
+# A scan's page break written into the text: === 第2頁 ===, -- 3 --, [page 4]
+PAGE_BREAK = re.compile(f"^[-=—─_*\\s\\[【（(]*(?:第{S}[0-9一二三四五六七八九十百]+{S}[頁页張张]|[Pp]age{S}\\d+|\\d{{1,3}})"
+                        f"[-=—─_*\\s\\]】）)]*$")
+# 2024-12-19专栏：… at the start of an exported item: a date and a section, then the copy
+DATE_PREFIX = re.compile(f"^{S}\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}{S}(?:[{HANS}]{{0,10}}{S}[：:]{S}|(?=[{HANS}]))")
+HTML_ENTITIES = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
+
+_DATE_FORMS = (
+    re.compile(f"(\\d{{4}}){S}年{S}(\\d{{1,2}}){S}月{S}(\\d{{1,2}}){S}日{S}[，,]?{S}(?:星期|周|週|禮拜|礼拜)[一二三四五六日天]"),
+    re.compile(f"^{S}(\\d{{4}})-(\\d{{1,2}})-(\\d{{1,2}})(?![\\d:])"),
+    re.compile(f"(?:发布时间|發佈時間|發布時間|发布日期|發布日期|出版日期|日期|时间|時間){S}[：:]{S}(\\d{{4}})"
+               f"{S}[-/.年]{S}(\\d{{1,2}}){S}[-/.月]{S}(\\d{{1,2}})"),
+    re.compile(f"^(?=.{{0,30}}$)(?:{S}第{S}\\d+{S}版.*)?{S}(\\d{{4}}){S}年{S}(\\d{{1,2}}){S}月{S}(\\d{{1,2}}){S}日"
+               f"(?:{S}(?:第{S}\\d+{S}版.*|[（(].*|农历.*|農曆.*))?{S}$"),
+)
+
+
+def date_in(line: str) -> tuple[_dt.date, str] | None:
+    """The issue date a line of furniture states (2024年12月19日 星期四, a YYYY-MM-DD prefix, 发布时间：…), or None."""
+    for form in _DATE_FORMS:
+        m = form.search(line)
+        if m:
+            try:
+                return _dt.date(*map(int, m.groups())), m.group().strip()
+            except ValueError:
+                continue
+    return None
+
+# A photo caption's mark in Taiwan and Hong Kong papers (▲ 市民在公園賞梅。), also used on the mainland.
+CAPTION_MARK = re.compile(f"^[▲△▼►■◆]{S}")
+# 圖／記者張三攝, （圖／中央社）: the picture's source after 圖／ (the 攝 optional)
+PHOTO_BY = re.compile(f"[（(]?{S}[圖图]{S}[／/：:]{S}(?P<who>[^（）()／/。，：:]{{2,24}}?){S}(?:[／/]?{S}[攝摄](?:影)?)?"
+                      f"{S}[）)]?{S}$")
+# Sources that are not a photographer: kept in the caption as printed (the layout would print “X 摄”)
+SOURCE_NOTE = re.compile(f"[（(]?{S}(?:[圖图]{S}[／/：:]{S})?(?:本報|本报|報社|报社)?(?:資料(?:圖片|照片|相片|圖|图)|"
+                         f"资料(?:图片|照片|图)|(?:圖片|图片|照片)?(?:取自|翻攝自|翻摄自|截自)[^（）()]{{0,14}}|"
+                         f"[^（）()。，／/]{{1,16}}(?:提供|供圖|供图|供稿)){S}[）)]?{S}$")

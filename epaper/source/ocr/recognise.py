@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .patterns import (BYLINE_MARK, CORRESPONDENT_LABELS, CREDIT_LABELS, CREDIT_MARK, DATELINE, LABEL, NAME,
-                       NAME_SEP, PAREN_DATELINE, REPORT_TAIL, WRITER_PREFIX)
+from .patterns import (BYLINE_MARK, CAPTION_MARK, CORRESPONDENT_LABELS, CREDIT_LABELS, CREDIT_MARK, DATELINE, LABEL,
+                       NAME, NAME_SEP, PAREN_DATELINE, PHOTO_BY, REPORT_TAIL, REPORTED_FROM, SOURCE_NOTE,
+                       WRITER_PREFIX)
 from .text import SPACES, Traced, han_only, is_han
 
 HEADLINE_MAX = 40  # characters without spaces
@@ -108,8 +109,10 @@ def _unbracketed_byline(rest: Traced) -> tuple[Byline, Traced] | None:
 def match_dateline(t: Traced) -> tuple[Byline, Traced] | None:
     """A line that starts with 本报讯, 本报X月X日讯, 新华社X地X月X日电 or 【…电】, then maybe a byline; returns the
     byline and the rest of the line (the start of the body)."""
-    if (p := PAREN_DATELINE.match(t.text)) is not None:  # （中央社記者王小明台北18日電）: kept as printed
-        return Byline(dateline=t[p.start("dl"):p.end("dl")]), t[p.end():].strip()
+    lead = len(t.text) - len(t.text.lstrip(SPACES))
+    for form in (PAREN_DATELINE, REPORTED_FROM):  # （中央社記者王小明台北18日電）, 〔記者X／新竹報導〕: kept as printed
+        if (p := form.match(t.text[lead:])) is not None:
+            return Byline(dateline=t[lead + p.start("dl"):lead + p.end("dl")]), t[lead + p.end():].strip()
     m = DATELINE.match(t.text)
     if not m:
         return None
@@ -164,7 +167,7 @@ def match_byline_lead(t: Traced) -> tuple[Byline, Traced] | None:
     """本报记者张三报道 正文… or （记者 张三）正文…: a byline without dateline that runs into the body."""
     if (found := paren_byline(t)) is not None and found[0].labels and found[1]:
         return found
-    m = re.match(f"^(?:[□■◆●▲][{SPACES}]*)?(?P<by>.{{2,30}}?)(?P<tail>报道|報導|报导)[{SPACES}：:]*", t.text)
+    m = re.match(f"^(?:[□■◆●▲][{SPACES}]*)?(?P<by>.{{2,30}}?)(?P<tail>报道|報導|报导|報道)[{SPACES}：:]*", t.text)
     if not m or not LABEL.match(t.text, m.start("by")):
         return None
     by = parse_byline_content(t[m.start("by"):m.end("by")].strip())
@@ -186,10 +189,48 @@ def _credit_token_ok(tok: str, after_label: bool, first: bool) -> bool:
     return bool(NAME.fullmatch(tok)) and (len(tok) <= 3 or after_label or first or not is_han(tok[0]))
 
 
-def match_credit(t: Traced) -> tuple[Traced, Credit] | None:
-    """Caption text and the credit at its end: '…条件。 陆新 钱垒 摄', '（本报记者 陆新 摄）', '陆新摄' after 。.
-    The names must follow a space, a sentence end or a bracket, so '…现场拍摄' is not a credit."""
+def _marked(t: Traced, credit: Credit) -> tuple[Traced, Credit]:
+    """A caption with its ▲ / ■ mark taken off (the mark kept as a label: the layout sets captions apart itself)."""
+    m = CAPTION_MARK.match(t.text)
+    if m is None:
+        return t, credit
+    return t[m.end():].strip(), Credit(credit.names, [t[:m.end()].strip(), *credit.labels])
+
+
+def _after_sentence(s: str, start: int, marked: bool) -> bool:
+    """What stands before a credit at the end of a line is a finished caption (or the line is a marked caption)."""
+    lead = s[:start].rstrip(SPACES)
+    return bool(lead) and (marked or lead[-1] in "。！？」”）)" or start > len(lead))
+
+
+def _source_credit(t: Traced) -> tuple[Traced, Credit] | None:
+    """Captions whose source is not a photographer (資料圖片, 取自網路, （X提供）) keep the note in the caption, as
+    printed; 圖／X names X as the credit: '…。圖／記者張三攝', '（圖／中央社）'."""
     s = t.text.rstrip(SPACES)
+    marked = CAPTION_MARK.match(s) is not None
+    if (m := SOURCE_NOTE.search(s)) is not None and _after_sentence(s, m.start(), marked):
+        return _marked(t[:len(s)].strip(), Credit([], []))
+    if (m := PHOTO_BY.search(s)) is not None and _after_sentence(s, m.start(), marked):
+        who = t[m.start("who"):m.end("who")]
+        names: list[Traced] = []
+        for tok in re.finditer(f"[^{SPACES}、]+", who.text):
+            label = CREDIT_LABELS.match(tok.group())
+            if label and label.end() < len(tok.group()):
+                names += [who[tok.start():tok.start() + label.end()], who[tok.start() + label.end():tok.end()]]
+            else:
+                names.append(who[tok.start():tok.end()])
+        labels = [t[m.start():m.start("who")].strip(), t[m.end("who"):m.end()].strip()]
+        return _marked(t[:m.start()].strip(), Credit(names, [x for x in labels if x]))
+    return None
+
+
+def match_credit(t: Traced) -> tuple[Traced, Credit] | None:
+    """Caption text and the credit at its end: '…条件。 陆新 钱垒 摄', '（本报记者 陆新 摄）', '陆新摄' after 。,
+    '（記者王小明／攝）', '圖／記者張三', and source notes (資料圖片, （X提供）) kept in the caption. The names must
+    follow a space, a sentence end or a bracket, so '…现场拍摄' is not a credit."""
+    s = t.text.rstrip(SPACES)
+    if (found := _source_credit(t)) is not None:
+        return found
     m = CREDIT_MARK.search(s)
     if not m:
         return None
@@ -223,7 +264,7 @@ def match_credit(t: Traced) -> tuple[Traced, Credit] | None:
         else:
             names.append(t[tok.start():tok.end()])
     caption = t[:len(lead.rstrip(SPACES + "（("))]
-    return caption.strip(), Credit(names, [t[m.start("mark"):m.end("mark")]])
+    return _marked(caption.strip(), Credit(names, [t[m.start("mark"):m.end("mark")]]))
 
 
 def headline_like(s: str, strict: bool = True) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,17 +42,18 @@ class ArticleSummary:
 
 @dataclass(frozen=True)
 class Fragment:
-    """Text that fits no article, as it stands in articles/unplaced.md."""
+    """Text that fits no article, as it stands in articles/unplaced.md or removed.txt (with its reason)."""
 
     file: Path
     line: int
     text: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class HanCheck:
     """Every Han character of the input found again: in article fields on the page plan, in labels the layout
-    prints itself (记者, 通讯员, 摄) or drops (□, 文/图, 报道), or in unplaced.md."""
+    prints itself (记者, 通讯员, 摄) or drops (□, 文/图, 报道), in unplaced.md, or in removed.txt."""
 
     input: int
     placed: int
@@ -61,6 +63,7 @@ class HanCheck:
     missing: tuple[Doubt, ...]  # characters not found: must be empty
     in_order: bool  # placed text, read in page order, follows input order
     round_trip: tuple[str, ...]  # differences between what was written and what load_issue reads back
+    removed: int = 0  # in removed.txt: site chrome, page furniture, a headline with no story
 
     @property
     def ok(self) -> bool:
@@ -80,23 +83,32 @@ class ImportReport:
     placeholders: list[str]  # what the editor still has to fill in or fix before the issue builds
     check: HanCheck
     review_file: Path = field(default=Path())
+    removed: list[Fragment] = field(default_factory=list)  # removed.txt, each with its reason
+    date: dt.date | None = None
+    date_note: str = ""  # where the issue date came from
+    kinds: dict[int, list[str]] = field(default_factory=dict)  # per input file: markup and kind recognised
 
     def summary(self) -> str:
         """One line for the CLI."""
         kinds = Counter(a.kind for a in self.articles)
         return (f"{self.issue_dir}: {len({a.page for a in self.articles})} pages, {kinds['article']} articles, "
                 f"{kinds['photo-news']} photo news, {sum(self.changes.values())} changes, "
-                f"{len(self.doubts)} spots to check, {len(self.unplaced)} unplaced; see {self.review_file.name}")
+                f"{len(self.doubts)} spots to check, {len(self.unplaced)} unplaced, {len(self.removed)} passages "
+                f"({self.check.removed} Han characters) in removed.txt; see {self.review_file.name}"
+                + (f"\n{self.date_note}" if self.date_note else ""))
 
     def markdown(self) -> str:
         out = [f"# Import review: {self.issue_dir.name}", "",
                "Written by `epaper import-text`. Everything below refers to the input files by name and line.", ""]
-        out += ["## Input files", "", "| file | encoding | BOM | line ends | script | lines | page |",
-                "| --- | --- | --- | --- | --- | --- | --- |"]
-        for s in self.sources:
+        if self.date_note:
+            out += [f"**Date**: {self.date_note}.", ""]
+        out += ["## Input files", "", "| file | encoding | BOM | line ends | script | read as | lines | page |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for i, s in enumerate(self.sources):
             ends = ", ".join(f"{k} ×{v}" for k, v in s.newlines.items()) or "none"
-            out.append(f"| {s.path.name} | {s.how} | {'yes' if s.bom else 'no'} | {ends} | {s.script} | {s.lines} | "
-                       f"{s.page or '—'} |")
+            kinds = ", ".join(self.kinds.get(i, [])) or "plain text"
+            out.append(f"| {s.path.name} | {s.how} | {'yes' if s.bom else 'no'} | {ends} | {s.script} | {kinds} | "
+                       f"{s.lines} | {s.page or '—'} |")
         out += ["", "## Articles", "", "| page | file | kind | 引题 / 主题 / 副题 | dateline, byline, credit | "
                 "paragraphs | input lines |", "| --- | --- | --- | --- | --- | --- | --- |"]
         for a in self.articles:
@@ -114,7 +126,8 @@ class ImportReport:
         out += ["", "## Nothing lost", ""]
         out.append(f"{'OK' if c.ok else 'FAILED'}: {c.input} Han characters in the input; {c.placed} in the articles "
                    f"on the page plan, {c.labels} in byline and credit words the layout prints itself or drops, "
-                   f"{c.unplaced} in articles/unplaced.md; {c.added} added by the import. "
+                   f"{c.unplaced} in articles/unplaced.md, {c.removed} in removed.txt; {c.added} added by the "
+                   f"import. "
                    f"Placed text {'follows' if c.in_order else 'does NOT follow'} input order.")
         for d in c.missing:
             out.append(f"- missing: {d}")
@@ -134,6 +147,13 @@ class ImportReport:
                 out += [f"### {title} ({len(found)})", ""]
                 out += [f"- {d}" for d in sorted(found, key=lambda d: (str(d.file), d.line))]
                 out.append("")
+        if self.removed:
+            reasons = Counter(f.reason for f in self.removed)
+            out += [f"## Removed text (removed.txt: {c.removed} Han characters in {len(self.removed)} passages)", "",
+                    "| reason | passages |", "| --- | --- |"]
+            out += [f"| {r} | {n} |" for r, n in reasons.most_common()]
+            out += [""] + [f"- {f.file.name}:{f.line}: {f.text.splitlines()[0][:60]}" for f in self.removed]
+            out.append("")
         if self.unplaced:
             out += ["## Unplaced text (articles/unplaced.md, not on the page plan)", ""]
             out += [f"- {f.file.name}:{f.line}: {f.text}" for f in self.unplaced]

@@ -1,4 +1,4 @@
-"""The lines of one input file in, draft articles (headline lines, byline, body units, photos) and unplaced text out."""
+"""The lines of one input file in, draft articles (headline lines, byline, body units, photos) and removed text out."""
 
 from __future__ import annotations
 
@@ -6,13 +6,27 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from .clean import Removed
 from .log import Log
-from .patterns import DATELINE, DATELINE_INLINE, DATELINE_START, FURNITURE
+from .patterns import CAPTION_MARK, DATELINE, DATELINE_INLINE, DATELINE_START, FURNITURE, SOURCE_NOTE
 from .recognise import (Byline, Credit, headline_like, match_byline_lead, match_byline_line, match_credit,
                         match_dateline, opens_byline, paren_byline)
+from .clean import BOLD_LEVEL
 from .text import CLOSERS, SPACES, Traced, ends_sentence, han_only
 
 SUBHEAD_MAX = 16  # Han characters; a longer headline-like line inside an article starts a new article
+KICKER_MAX = 20  # Han characters of a 引题 ending in a comma; also the most a body sentence can have to be a heading
+CLASSICAL_HEAD_MAX = 14  # Han characters of an unbracketed headline line on an unpunctuated page
+BRACKETED = re.compile(f"^[{SPACES}]*[\\[［【〔][^\\]］】〕]{{1,40}}[\\]］】〕][{SPACES}]*$")
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What the cleaning step learned about one file: heading levels by input line (from # or <h1>), and
+    whether the page is unpunctuated (classical), which changes how headlines are told from text."""
+
+    levels: dict[int, int] = field(default_factory=dict)
+    classical: bool = False
 
 
 @dataclass
@@ -78,7 +92,7 @@ def _rejoin_datelines(lines: list[Traced]) -> list[Traced]:
     return out
 
 
-def units_of(lines: list[Traced]) -> list[Unit]:
+def units_of(lines: list[Traced], marks: Marks = Marks()) -> list[Unit]:
     """Lines (blank ones counted into the next unit's gap) split and classified into units."""
     units: list[Unit] = []
     gap = 0
@@ -89,7 +103,7 @@ def units_of(lines: list[Traced]) -> list[Unit]:
             continue
         indent = line.text[:len(line.text) - len(line.text.lstrip(SPACES))]
         indented = "\u3000" in indent or len(indent) >= 2
-        for piece in _split_inline(stripped):
+        for piece in ([stripped] if stripped.line in marks.levels else _split_inline(stripped)):
             units.append(classify(piece, gap, indented))
             gap, indented = 0, False
     return units
@@ -99,6 +113,8 @@ def classify(t: Traced, gap: int, indented: bool) -> Unit:
     """What a line is; the recognisers are tried from the most specific form to the least."""
     if FURNITURE.match(t.text):
         return Unit("furniture", t, gap, indented, raw=t)
+    if SOURCE_NOTE.fullmatch(t.text.strip(SPACES)) and len(t.text.strip(SPACES)) <= 24:
+        return Unit("source", t, gap, indented, raw=t)  # 圖／X提供, （資料照片） under a caption
     if (dl := match_dateline(t)) is not None:
         return Unit("dateline", dl[1], gap, indented, byline=dl[0], raw=t)
     if (by := match_byline_line(t)) is not None:
@@ -107,6 +123,9 @@ def classify(t: Traced, gap: int, indented: bool) -> Unit:
         return Unit("dateline", lead[1], gap, indented, byline=lead[0], raw=t)
     if (cr := match_credit(t)) is not None:
         return Unit("caption" if cr[0] else "credit", cr[0], gap, indented, credit=cr[1], raw=t)
+    if (m := CAPTION_MARK.match(t.text)) is not None and ends_sentence(t.text):
+        # ▲ / ■ before a finished sentence: a photo caption without a credit
+        return Unit("caption", t[m.end():].strip(), gap, indented, credit=Credit([], [t[:m.end()].strip()]), raw=t)
     return Unit("text", t, gap, indented, raw=t)
 
 
@@ -130,14 +149,32 @@ def columns_of(units: list[Unit]) -> Columns:
                    int(statistics.median(gaps)) if gaps else 1)
 
 
-def assign_roles(units: list[Unit], col: float | None) -> None:
+def assign_roles(units: list[Unit], col: float | None, marks: Marks = Marks()) -> None:
     """Mark the text units that are headline or subhead lines. Candidates are headline-like and follow a finished
     sentence, a headline line, a caption, a byline or the start. A run of candidates over a dateline, byline or
     caption is a headline whatever its commas; a run over body text keeps only strictly headline-like lines up
     to the first one that is a full column line running on into the next (column text, not a headline)."""
+    headings = any(level < BOLD_LEVEL for level in marks.levels.values())  # # or <h1>: the markup says it all
+    if headings or marks.classical:
+        for i, u in enumerate(units):
+            if u.kind == "text" and not _body_sentence(u.text.text) and \
+                    (u.text.line in marks.levels or _classical_head(units, i, marks)):
+                u.role = "head"
+                if marks.classical and BRACKETED.match(u.text.text):  # [滬上冬賑]: the brackets mark a headline
+                    inner = u.text.strip()
+                    u.text = inner[1:len(inner) - 1].strip()
+        for i, u in enumerate(units):  # an unmarked 引题 right above a marked 主题, an unmarked ——副题 right below
+            if u.kind != "text" or u.role == "head" or not headline_like(u.text.text, strict=False):
+                continue
+            nxt, prev = (units[i + 1] if i + 1 < len(units) else None), (units[i - 1] if i else None)
+            above = nxt is not None and nxt.role == "head" and nxt.gap == 0 and (prev is None or u.gap > 0)
+            below = prev is not None and prev.role == "head" and u.gap == 0 and u.text.text.lstrip(SPACES)[:1] == "—"
+            if above or below:
+                u.role = "head"
+        return  # the markup says which lines are headings; or no line can be told by its punctuation
     cand = [False] * len(units)
     for i, u in enumerate(units):
-        if u.kind != "text" or not headline_like(u.text.text, strict=False):
+        if u.kind != "text" or not (headline_like(u.text.text, strict=False) or _kicker_like(units, i)):
             continue
         prev = units[i - 1] if i else None
         before = prev.text.text if prev is not None else ""
@@ -172,32 +209,75 @@ def assign_roles(units: list[Unit], col: float | None) -> None:
                 column_line = bool(col) and (u.gap == 0 or u.indented) and k > 0 and \
                     len(u.text) >= 0.8 * (col or 0) and nxt is not None and nxt.kind == "text" and nxt.gap == 0 \
                     and not nxt.indented
-                if not headline_like(u.text.text) or column_line:
+                if not (headline_like(u.text.text) or _kicker_like(units, k)) or column_line:
                     break
                 u.role = "head"
         i = j
+    for u in units:  # bold lines (**一、…**) in an export without # headings: headings, found with the rest
+        if u.kind == "text" and u.text.line in marks.levels and not _body_sentence(u.text.text):
+            u.role = "head"
 
 
-def segment(lines: list[Traced], file: int, log: Log) -> tuple[list[Draft], list[Traced], Columns]:
-    """Units grouped into drafts; returns the drafts, text that fits no article, and how the columns were kept."""
-    units = units_of(lines)
+def _body_sentence(s: str) -> bool:
+    """A long line ending a sentence reads as body text, whatever markup says: never a headline."""
+    return ends_sentence(s) and len(han_only(s)) > KICKER_MAX
+
+
+def _kicker_like(units: list[Unit], i: int) -> bool:
+    """A 引题 that leads into the 主题 below it with a comma or colon (为了群众少跑腿， / 我区…): short, no sentence
+    stop, directly over a headline-like line."""
+    u = units[i]
+    nxt = units[i + 1] if i + 1 < len(units) else None
+    core = u.text.text.strip(SPACES)
+    return u.kind == "text" and core[-1:] in "，：,:" and 4 <= len(han_only(core)) <= KICKER_MAX and \
+        not re.search("[。；！？]", core) and nxt is not None and nxt.kind == "text" and nxt.gap == 0 and \
+        headline_like(nxt.text.text)
+
+
+def _classical_head(units: list[Unit], i: int, marks: Marks) -> bool:
+    """On an unpunctuated page every line looks like a headline: only a bracketed line ([…], 【…】), or a short
+    line over a longer one after a line that ended short (a story's end, not text running on), is one."""
+    u = units[i]
+    if not marks.classical or u.kind != "text":
+        return False
+    if BRACKETED.match(u.text.text):
+        return True
+    n = len(han_only(u.text.text))
+    nxt = units[i + 1] if i + 1 < len(units) else None
+    if not 2 <= n <= CLASSICAL_HEAD_MAX or nxt is None:
+        return False
+    if nxt.kind == "text" and len(han_only(nxt.text.text)) <= n + 4:
+        return False
+    lengths = sorted(len(han_only(x.text.text)) for x in units if x.kind == "text")
+    full = lengths[int(0.9 * (len(lengths) - 1))]  # a full column line
+    prev = units[i - 1] if i else None
+    # text running on across a page break: the line before the break is a full one
+    return prev is None or prev.kind != "text" or len(han_only(prev.text.text)) < 0.9 * full or \
+        BRACKETED.match(prev.text.text) is not None
+
+
+def segment(lines: list[Traced], file: int, log: Log, marks: Marks = Marks()) -> tuple[list[Draft], list[Removed],
+                                                                                       Columns]:
+    """Units grouped into drafts; returns the drafts, text taken out with its reason, and how the columns were
+    kept. Text before any headline starts an article of its own (its title a marked placeholder)."""
+    units = units_of(lines, marks)
     columns = columns_of(units)
-    assign_roles(units, columns.width)
-    grouper = _Grouper(file, log, columns)
+    assign_roles(units, columns.width, marks)
+    grouper = _Grouper(file, log, columns, marks)
     i = 0
     while i < len(units):
         i = grouper.take(units, i)
     grouper.finish()
-    return grouper.drafts, grouper.unplaced, columns
+    return grouper.drafts, grouper.removed, columns
 
 
 class _Grouper:
     """Walks the units once, keeping the article being filled; each take() consumes one or more units."""
 
-    def __init__(self, file: int, log: Log, columns: Columns):
-        self.file, self.log, self.columns = file, log, columns
+    def __init__(self, file: int, log: Log, columns: Columns, marks: Marks):
+        self.file, self.log, self.columns, self.marks = file, log, columns, marks
         self.drafts: list[Draft] = []
-        self.unplaced: list[Traced] = []
+        self.removed: list[Removed] = []
         self.cur: Draft | None = None
         self.pending: Unit | None = None  # a byline line met before the headline of its article
 
@@ -210,7 +290,8 @@ class _Grouper:
         return self.cur
 
     def leave(self, t: Traced, why: str) -> None:
-        self.unplaced.append(t)
+        """Text that is no article's: into removed.txt with the reason, and listed for review."""
+        self.removed.append(Removed(why, t))
         self.log.doubt("unplaced", t, why)
 
     def take(self, units: list[Unit], i: int) -> int:
@@ -224,24 +305,40 @@ class _Grouper:
         if u.kind == "byline":
             self.byline(u, nxt)
         elif u.kind == "furniture":
-            self.leave(u.text, "page furniture (folio, date, editor, jump line) is not article text")
+            self.removed.append(Removed("page furniture the layout prints itself (folio, date, editor, jump line)",
+                                        u.text))
         elif u.kind in ("caption", "credit"):
             self.caption(u, nxt)
-        elif self.cur is None or self.cur.photo_news is not None:
-            self.leave(u.text, "text before any headline or after a photo caption, outside any article")
+        elif u.kind == "source" and (last := self._last_caption(u)) is not None:
+            last.text = last.text + u.text.strip()  # the source stays with the caption, as printed
         else:
+            u.kind = "text"  # a source note with no caption above it is text like any other
+            if self.cur is None or self.cur.photo_news is not None:
+                self.start([])  # text with no headline of its own: an article whose title is to be written
+            assert self.cur is not None
             self.cur.units.append(u)
         return i + 1
 
     def head_run(self, units: list[Unit], i: int) -> int:
         """Consecutive headline lines: a new article's headline, or a subhead inside the current one."""
         j = i
-        while j < len(units) and units[j].kind == "text" and units[j].role == "head":
+        while j < len(units) and units[j].kind == "text" and units[j].role == "head" and \
+                (j == i or not self.marks.levels or units[j].gap == 0):  # marked headings: a blank line parts decks
             j += 1
         run, after, cur = units[i:j], (units[j] if j < len(units) else None), self.cur
+        levels = [self.marks.levels.get(r.text.line, 99) for r in run]
+        top = min((self.marks.levels.get(h.text.line, 99) for h in cur.head), default=99) if cur else 99
         if after is None:
             for r in run:
-                self.leave(r.text, "headline-like line with no text after it")
+                self.leave(r.text, "headline-like line with no text after it (page furniture, or a story whose "
+                           "text is elsewhere)")
+        elif self.marks.classical:
+            self.start(run)  # no subheads on an unpunctuated page: a headline line opens a story
+        elif self.marks.levels and len(run) == 1 and cur is not None and cur.units and after.kind == "text" and \
+                (levels[0] > top if top < 99 else levels[0] == BOLD_LEVEL and
+                 len(han_only(run[0].text.text)) <= SUBHEAD_MAX):
+            run[0].role = "subhead"  # a smaller heading than the article's own: a subhead inside it
+            cur.units.append(run[0])
         elif after.kind in ("dateline", "byline", "caption", "credit") or cur is None or len(run) > 1 or \
                 run[0].gap > self.columns.gap or (cur.units and cur.units[-1].kind == "caption") or \
                 cur.photo_news is not None:
@@ -287,13 +384,32 @@ class _Grouper:
             cur.byline.merge(u.byline)
         elif nxt is not None and (nxt.kind == "dateline" or nxt.role == "head"):
             self.pending = u
+        elif nxt is not None and nxt.kind == "text":
+            self.start([])  # □本报记者 X over text with no headline: an article whose title is to be written
+            self.cur.byline.merge(u.byline)  # type: ignore[union-attr]
         else:
             self.leave(u.text, "byline with no article to go with")
+
+    def _last_caption(self, u: Unit) -> Unit | None:
+        """The caption directly above u (no blank line between), if the current article ends with one."""
+        cur = self.cur
+        if cur is None or u.gap:
+            return None
+        if cur.photo_news is not None and not cur.units:
+            return cur.photo_news
+        return cur.units[-1] if cur.units and cur.units[-1].kind == "caption" else None
 
     def caption(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.cur
         cap = _gather_caption(cur, u)
-        if not cap.text:
+        uncredited = None  # a caption just before, whose credit stands on this line: ▲市民賞梅。 / （記者X／攝）
+        last = self._last_caption(u)
+        if last is not None and last.credit is not None and not last.credit.names:
+            uncredited = last
+        if not cap.text and uncredited is not None and u.credit is not None:
+            assert uncredited.credit is not None
+            uncredited.credit = Credit(u.credit.names, uncredited.credit.labels + u.credit.labels)
+        elif not cap.text:
             assert u.raw is not None
             self.leave(u.raw, "photo credit with no caption")
         elif cur is not None and cur.units and cur.units[-1].role == "subhead":

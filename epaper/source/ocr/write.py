@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
 import json
 import re
 import shutil
@@ -12,12 +14,14 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from .assemble import Article
+from .clean import Removed
 from .text import Traced
 
 PLACEHOLDER_SIZE = (600, 400)  # 3:2, the commonest news photo shape; small, since it only stands in
 PLACEHOLDER_ALT = {"simplified": "图片占位：原图未随 OCR 文本提供", "traditional": "圖片佔位：原圖未隨 OCR 文本提供"}
 PAPER_NAME_PLACEHOLDER = {"simplified": "报名待定", "traditional": "報名待定"}
 UNPLACED_ID = "unplaced"
+REMOVED_FILE = "removed.txt"
 UNPLACED_TITLE = "未归入稿件的文字（导入时无法归位，请编辑处理）"
 # Markdown would read these as markup (emphasis, code, links, HTML, entities anywhere; headings, quotes, lists
 # and fences at the start of a paragraph): a backslash keeps them literal.
@@ -62,13 +66,21 @@ def md_text(s: str) -> str:
 
 def placeholder_png(path: Path) -> None:
     """A neutral grey picture with a frame and the usual “no picture” cross; no text, so no font is needed."""
+    path.write_bytes(_placeholder_bytes())
+
+
+@functools.lru_cache(maxsize=1)
+def _placeholder_bytes() -> bytes:
+    """Drawn and encoded once per process: an import of a long text may need a thousand of them."""
     w, h = PLACEHOLDER_SIZE
     img = Image.new("RGB", (w, h), (200, 200, 200))
     draw = ImageDraw.Draw(img)
     draw.rectangle([8, 8, w - 9, h - 9], outline=(130, 130, 130), width=3)
     draw.line([8, 8, w - 9, h - 9], fill=(150, 150, 150), width=2)
     draw.line([8, h - 9, w - 9, 8], fill=(150, 150, 150), width=2)
-    img.quantize(colors=4).save(path, optimize=True)
+    buf = io.BytesIO()
+    img.quantize(colors=4).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
 
 
 def article_md(placed: PlacedArticle, source: str, script: str) -> tuple[str, list[str]]:
@@ -109,17 +121,12 @@ def unplaced_md(fragments: list[tuple[str, int, Traced]]) -> str:
             f"title = {toml_str(UNPLACED_TITLE)}\n+++\n\n" + "\n\n".join(body) + "\n")
 
 
-def issue_toml(meta: IssueMeta, pages: list[list[PlacedArticle]]) -> str:
-    lines = [f"# Imported by epaper import-text from {', '.join(meta.sources)}. Check REVIEW.md before building.",
-             f"date = {meta.date.isoformat()}",
-             f"number = {meta.number}" + ("" if meta.number_given else "  # placeholder: 总第N期, to be filled in")]
-    for i, page in enumerate(pages, 1):
-        lines += ["", "[[pages]]", f"number = {i}",
-                  f"name = {toml_str(meta.page_name)}  # 版名, to be filled in",
-                  f"editor = {toml_str(meta.editor)}  # 责任编辑, to be filled in",
-                  f'template = "{"front" if i == 1 else "inside"}"',
-                  f"articles = {toml_list([p.id for p in page])}"]
-    return "\n".join(lines) + "\n"
+def issue_toml(meta: IssueMeta, pages: list[list[PlacedArticle]], folder: Path | None = None) -> str:
+    """issue.toml for the articles of each input page: pages, templates and layout come from plan.py (which
+    lays a small draft out in `folder`, its articles and paper.toml written, to choose)."""
+    from .plan import plan_issue, render  # plan.py builds on this module's helpers
+
+    return render(meta, plan_issue(meta, pages, folder))
 
 
 def paper_toml(script: str, slug: str) -> str:
@@ -146,8 +153,18 @@ def write_folder(folder: Path, meta: IssueMeta, pages: list[list[PlacedArticle]]
                 placeholder_png(folder / image)
     if unplaced:
         (folder / "articles" / f"{UNPLACED_ID}.md").write_text(unplaced_md(unplaced), encoding="utf-8")
-    (folder / "issue.toml").write_text(issue_toml(meta, pages), encoding="utf-8")
     if paper_copy is not None:
         shutil.copyfile(paper_copy, folder / "paper.toml")
     elif paper_text is not None:
         (folder / "paper.toml").write_text(paper_text, encoding="utf-8")
+    (folder / "issue.toml").write_text(issue_toml(meta, pages, folder), encoding="utf-8")
+
+
+def write_removed(folder: Path, removed: list[tuple[str, int, Removed]]) -> None:
+    """removed.txt beside issue.toml: every passage taken out of the copy, each under a `# reason` line naming its
+    input file and line, so that nothing is dropped unseen. No file when nothing was removed."""
+    if not removed:
+        return
+    blocks = [f"# {r.reason} ({name}:{line})\n{r.text.text}" for name, line, r in removed]
+    head = "# Text epaper import-text took out of the copy, each passage under its reason. Not printed.\n\n"
+    (folder / REMOVED_FILE).write_text(head + "\n\n".join(blocks) + "\n", encoding="utf-8")
