@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import corrections
 from .checks.unplaced import check_unplaced
 from .environment import source_date_epoch
 from .errors import EpaperError, Finding, InputError, LayoutError, OptionError, did_you_mean
@@ -52,6 +53,9 @@ class BuildOptions:
     embed_fonts: bool = False  # subset the palette's fonts into the EPUB
     cache: bool = True  # reuse pages rendered by earlier builds when nothing they show changed (OUT/.cache)
     workers: int = 0  # processes rendering pages: 0 = one per core (at most 2), 1 = in this process
+    cache_dir: Path | None = None  # the page and image cache (default OUT/.cache); archives share one (epaper/archive)
+    editions: bool = True  # also build the editions in the other script that paper.toml asks for ([[editions]])
+    edition: str = ""  # build only this edition of paper.toml (its name), not the main issue
 
 
 @dataclass
@@ -63,6 +67,7 @@ class BuildResult:
     rendered_pages: list[int] = field(default_factory=list)  # pages WeasyPrint drew in this build (others: cache)
     render_cpu: float = 0.0  # CPU seconds spent drawing those pages, wherever that ran (bench/ reports it)
     render_rss: float = 0.0  # the largest peak resident set of a process that drew them, MiB
+    editions: list[BuildResult] = field(default_factory=list)  # the 繁简 editions built beside this issue
 
 
 Progress = Callable[[str], None]
@@ -89,11 +94,14 @@ def write_atomic(target: Path, data: bytes | Callable[[Path], None]) -> None:
         raise
 
 
-def prepare(issue_dir: Path) -> tuple[Issue, Layout, Palette, Strings]:
+def prepare(issue_dir: Path, edition: str = "") -> tuple[Issue, Layout, Palette, Strings]:
     """Load and check everything a build reads before any output is touched."""
     fontmetrics.CACHE_DIR = FONTS / ".cache"
     source_date_epoch()  # a malformed SOURCE_DATE_EPOCH stops here, before anything is laid out
     issue = load_issue(issue_dir)
+    if edition:  # the issue in the edition's script (its language picks the fonts and the strings below)
+        from .editions import convert_issue, edition_of
+        issue = convert_issue(issue, edition_of(issue.paper, edition))
     if not (LAYOUTS / issue.paper.layout / "layout.toml").is_file():
         paper_file = find_paper_toml(issue.root)
         raise TomlSource(paper_file, read_source(paper_file)).error(
@@ -159,7 +167,8 @@ def layout_record(issue: Issue, layout: Layout, pages: list[PageLayout]) -> dict
         out_pages.append({"number": p.page.number, "name": p.page.name, "template": p.template.name,
                           "size_mm": {"w": round(layout.width / MM, 2), "h": round(layout.height / MM, 2)},
                           "modules": modules, "area_fill": round(p.area_fill, 4), "text_fill": round(p.text_fill, 4)})
-    return {"issue": {"paper": issue.paper.name, "date": issue.date.isoformat(), "number": issue.number},
+    return {"issue": {"paper": issue.paper.name, "date": issue.date.isoformat(), "number": issue.number,
+                      "version": issue.version},
             "pages": out_pages}
 
 
@@ -169,7 +178,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     if unknown:
         raise OptionError("--format", f"unknown output format '{unknown[0]}'; expected one of: "
                           f"{', '.join(FORMATS + EREADER_FORMATS)}")
-    issue, layout, palette, strings = prepare(Path(issue_dir))
+    issue, layout, palette, strings = prepare(Path(issue_dir), options.edition)
     check_unplaced(issue)  # E110: text the importer could not place stops the build until it is moved or deleted
     result = BuildResult(issue)
     for file in unplaced_articles(issue):
@@ -187,7 +196,8 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     with publishing(out, issue.slug, on_wait=progress) as staging:
         progress(f"laying out {len(issue.pages)} pages")
         title = epub_meta.epub_title(issue)
-        cache = page_pdfs.PageCache(out / CACHE / "pages") if options.cache else None
+        cache_root = Path(options.cache_dir) if options.cache_dir else out / CACHE
+        cache = page_pdfs.PageCache(cache_root / "pages") if options.cache else None
         renderer = page_pdfs.PageRenderer(cache, workers=options.workers)
         fonts = tuple(sorted({role.file for role in palette.roles.values()}))
 
@@ -212,9 +222,10 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             result.findings.extend(page_out.findings)
             result.findings.extend(print_pdf.check_anchors(planned, page_out.anchors))
         pdf_data = assemble.assemble([o.pdf for o in rendered_pages], _faces(rendered_pages), _jump_links(pages))
+        pdf_data = corrections.mark_version(pdf_data, issue)  # a corrected issue: version N+1 in its metadata
         # page images (web) and the cover (EPUB) are cached by what each page draws
         page_keys = [o.drawing_key for o in rendered_pages]
-        images_cache = out / CACHE / "images" if options.cache else None
+        images_cache = cache_root / "images" if options.cache else None
         press_job = None
         if options.press:
             from .render import press
@@ -242,7 +253,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
                 from .render import epub
                 epub.write_epub(issue, strings, staging / f"{issue.slug}.epub", cover_pdf=pdf_data,
                                 cover_key=page_keys[0], cache=images_cache,
-                                embed_fonts=options.embed_fonts,
+                                embed_fonts=options.embed_fonts, modified=corrections.last_correction(issue),
                                 fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
                                 vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
                 names.append(f"{issue.slug}.epub")
@@ -274,6 +285,16 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     result.outputs = [out / name for name in names] + site_files
     if cache is not None:
         cache.prune()
+    for edition in issue.paper.editions if options.editions and not options.edition else ():
+        progress(f"building the {edition.language} edition ({edition.name})")  # re-composed: line counts change
+        done = build(issue_dir, dataclasses.replace(options, edition=edition.name), progress)
+        result.editions.append(done)
+        result.outputs += done.outputs
+        result.findings += done.findings
+    if result.editions and "web" in options.formats:
+        # the edition wrote the archive page (往期) last, in its script: the site speaks the paper's language
+        from .render import web
+        web.write_archive(options.site or out / "site", layout.folders, issue.paper.language)
     return result
 
 

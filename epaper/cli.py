@@ -80,6 +80,10 @@ def build(
             typer.echo(f"page {page.page.number} {page.page.name}: {len(page.modules)} articles, "
                        f"area {100 * page.area_fill:.1f}% filled, text fill {100 * page.text_fill:.1f}%"
                        + (f", {jumps} jump part(s)" if jumps else ""), err=True)
+        for edition in result.editions:  # 繁简 editions are composed again: their fills differ
+            for page in edition.pages:
+                typer.echo(f"edition {edition.issue.edition}: page {page.page.number} {page.page.name}: "
+                           f"{len(page.modules)} articles, text fill {100 * page.text_fill:.1f}%", err=True)
         for path in result.outputs:
             typer.echo(f"wrote {path}")
     if failed:
@@ -215,6 +219,55 @@ def import_text(
     if not report.check.ok:
         typer.echo("error: the import lost or changed text; see REVIEW.md", err=True)
         raise typer.Exit(1)
+
+
+@app.command("new")
+def new(
+    paper_dir: Annotated[Path, typer.Argument(help="The paper's folder: paper.toml and its issue folders.")],
+    date: Annotated[Optional[str], typer.Option("--date", help="Date of the new issue, YYYY-MM-DD; default: the next publishing day by paper.toml's schedule.")] = None,
+) -> None:
+    """Start the next issue from the last one: date, 总第N期, 农历, the page plan with empty article lists."""
+    import datetime as dt
+
+    from .newsroom import new_issue
+
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        typer.echo(f"error: --date: expected YYYY-MM-DD, got {date!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        made = new_issue(paper_dir, day)
+    except EpaperError as exc:
+        _fail(exc)
+    typer.echo(made.checklist.rstrip("\n"))
+
+
+@app.command("correct")
+def correct(
+    issue_dir: Annotated[Path, typer.Argument(help="A published issue folder.")],
+    article: Annotated[str, typer.Argument(help="The id of the corrected article (its file name without .md).")],
+    note: Annotated[str, typer.Option("--note", help="The correction as printed under the article: what was wrong, what is right.")],
+) -> None:
+    """Record a 更正 in ISSUE_DIR/issue.toml; the next build is the issue's next version, the note under the article."""
+    import datetime as dt
+
+    from .corrections import append_correction
+    from .source.folder import load_issue
+
+    when = dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0)
+    try:
+        file = append_correction(issue_dir, article, note, when)
+        version = load_issue(issue_dir).version
+    except EpaperError as exc:
+        _fail(exc)
+    typer.echo(f"recorded a correction of '{article}' in {file}; the next build is version {version}: "
+               f"epaper build {issue_dir}")
+
+
+from .archive.cli import archive_app  # noqa: E402  (`epaper archive build`; typer and nothing heavy at import)
+
+app.add_typer(archive_app, name="archive")
 
 
 @app.command()

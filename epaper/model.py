@@ -24,6 +24,16 @@ class Composition:
 
 
 @dataclass(frozen=True)
+class Edition:
+    """An edition of the paper in the other script (繁简): its name in file names, language, OpenCC config, kept terms."""
+
+    name: str  # e.g. "tw": the issue's slug becomes wujin-daily-2024-12-19-tw
+    language: str  # the edition's BCP 47 tag, e.g. zh-TW (its fonts follow from it)
+    opencc: str  # the OpenCC conversion, e.g. s2twp (Taiwan phrases), s2hk, t2s
+    exceptions: tuple[str, ...] = ()  # terms an editor pins: names and quoted terms printed as written
+
+
+@dataclass(frozen=True)
 class Paper:
     """A newspaper's identity, written once in paper.toml and shared by all its issues."""
 
@@ -42,6 +52,8 @@ class Paper:
     press_profile: str = ""  # the printer's CMYK ICC profile, relative to paper.toml (→ PDF/X-4)
     site_url: str = ""  # the web e-paper's public root, ending in "/" (canonical URLs, sitemaps, feed); "": relative
     composition: Composition = field(default_factory=Composition)
+    schedule: str = "daily"  # publishing days for `epaper new`: daily, weekdays or weekly-<weekday>
+    editions: tuple[Edition, ...] = ()  # editions in the other script, built beside the main one
 
     @property
     def is_chinese(self) -> bool:
@@ -130,6 +142,15 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """One correction (更正) after publication: which article, what was wrong, when it was recorded."""
+
+    article: str
+    note: str
+    when: dt.datetime
+
+
+@dataclass(frozen=True)
 class Issue:
     """One 期 of a paper: date, numbers and the page plan, with every article it names."""
 
@@ -144,6 +165,7 @@ class Issue:
     lunar: str = ""  # 农历 date as printed, e.g. 甲辰年十一月十九
     weather: str = ""
     jumps: bool = False  # a story too long for its page may continue on the next (转版)
+    corrections: tuple[Correction, ...] = ()  # 更正 recorded after publication; each makes a new version
 
     @property
     def weekday_zh(self) -> str:
@@ -154,6 +176,11 @@ class Issue:
         """ASCII file-name stem shared by every output: paper + date (+ edition)."""
         stem = f"{self.paper.slug}-{self.date.isoformat()}"
         return f"{stem}-{self.edition}" if self.edition else stem
+
+    @property
+    def version(self) -> int:
+        """1 for the issue as first published; every correction recorded in issue.toml makes the next version."""
+        return 1 + len(self.corrections)
 
     def page_of(self, article_id: str) -> Page:
         for page in self.pages:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from epaper.source.ocr import ImportOptions, ImportReport, import_text
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 HAN = re.compile("[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CONVENTIONS = ("mainland_today", "mainland_1950s", "taiwan_hk_traditional", "classical_shenbao", "markdown_ocr_export",
-               "html_ocr_export", "webscrape_szb", "tesseract_spaced", "plain_prose")
+               "html_ocr_export", "cloud_ocr_json", "webscrape_szb", "tesseract_spaced", "plain_prose")
 # Byline and credit words the layout prints itself (记者, 通讯员, 摄) or drops (本报, 文/图, 报道, ▲): the only Han
 # characters an article's files may lack.
 LABEL_CHARS = set("本报報记記者通讯訊员員摄攝影文图圖特约約见見习習实實生首席融媒新华華社道导導派")
@@ -68,7 +67,7 @@ def test_every_convention_keeps_every_han_character(imported, name):
     source = Counter(han((FIXTURES / f"{name}.txt").read_text(encoding="utf-8")))
     missing = source - Counter(han(written_text(issue.root)))
     assert set(missing) <= LABEL_CHARS, missing
-    assert c.removed <= 0.12 * c.input or name == "webscrape_szb"  # furniture is a few percent of a page
+    assert c.removed <= 0.15 * c.input or name == "webscrape_szb"  # furniture: a few percent of a real page
     for a in articles(issue):  # no markup is ever copy
         for text in (a.kicker, a.title, a.subtitle, a.dateline, *a.paragraphs, *(p.caption for p in a.photos)):
             assert not re.search(r"#|\*\*|\]\(|</?[a-z]|\|", text), text
@@ -91,12 +90,18 @@ def test_mainland_today(imported):
         ("photo-news", "市民在西太湖畔晨练。", "本报记者 陆新"), ("photo-news", "工人在龙城芯谷项目工地施工。", "钱垒"),
         ("photo-news", "孩子们在区图书馆阅读绘本。", "通讯员 孙一")]
     assert all(a.photos[0].placeholder for a in photos)
-    assert [f.reason.split(" (")[0] for f in report.removed] == ["page furniture the layout prints itself",
-                                                                  "editor credit line"]
+    assert [(f.line, f.reason.split(" (")[0], f.text) for f in report.removed] == [
+        (1, "page furniture the layout prints itself", "第2版 要闻 2024年12月19日 星期四"),
+        (2, "editor credit line", "责任编辑：王小二  美编：李四"),
+        (16, "byline or credit words the layout sets its own way", "本报"),  # ■本报记者 陈静: 记者 is printed
+        (38, "byline or credit words the layout sets its own way", "文/图"),
+        (38, "byline or credit words the layout sets its own way", "本报")]
 
 
 def test_mainland_1950s_chinese_numeral_datelines(imported):
-    _, issue = imported["mainland_1950s"]
+    report, issue = imported["mainland_1950s"]
+    assert report.date == dt.date(1950, 12, 18) and "一九五〇年十二月十八日" in report.date_note
+    assert [f.text for f in report.removed] == ["江南日报 一九五〇年十二月十八日 星期一"]
     assert [(a.title, a.dateline, a.reporters, a.correspondents) for a in articles(issue)] == [
         ("各地农业生产合作社积极准备春耕", "新华社北京十八日电", (), ()),
         ("本市工人业余学校开学", "本报讯", (), ()),
@@ -119,6 +124,22 @@ def test_taiwan_and_hong_kong_datelines_and_captions(imported):
         ("工程人員進行最後測試。圖／取自網路", ""),
     ]
     assert issue.paper.language == "zh-TW" and report.check.ok
+
+
+def test_taiwan_column_lines_with_a_caption_between_them(tmp_path):
+    src = tmp_path / "tw.txt"
+    src.write_text("中華民國113年12月19日 星期四\nA4 生活新聞\n竹科三期擴建案\n通過環評 明年動工\n"
+                   "〔記者王小明／新竹報導〕新竹科學園區第三期\n擴建案昨天通過環評審查，預計明年動工，可望\n"
+                   "創造一萬個就業機會。園區管理局表示，將同步\n▲新竹科學園區第三期擴建預定地。（記者王小明／攝）\n"
+                   "規劃交通改善措施，減少對周邊居民的影響。\n", encoding="utf-8")
+    report = import_text([src], tmp_path / "p" / "draft")
+    (a,) = articles(load_issue(tmp_path / "p" / "draft"))
+    assert (a.title, a.subtitle, a.dateline) == ("竹科三期擴建案", "通過環評\u3000明年動工", "〔記者王小明／新竹報導〕")
+    assert a.paragraphs == ("新竹科學園區第三期擴建案昨天通過環評審查，預計明年動工，可望創造一萬個就業機會。園區管理局表示，將同步"
+                            "規劃交通改善措施，減少對周邊居民的影響。",)  # read on across the caption
+    assert [(p.caption, p.credit) for p in a.photos] == [("新竹科學園區第三期擴建預定地。", "記者 王小明")]
+    assert report.date == dt.date(2024, 12, 19)
+    assert [f.text for f in report.removed] == ["中華民國113年12月19日 星期四", "A4 生活新聞"]
 
 
 def test_unpunctuated_page_keeps_its_order_and_invents_no_punctuation(imported):
@@ -184,12 +205,24 @@ def test_markdown_deck_with_unmarked_lines_around_the_heading(tmp_path, deck, ex
 
 
 def test_html_export(imported):
-    _, issue = imported["html_ocr_export"]
+    report, issue = imported["html_ocr_export"]
     first, second = articles(issue)
     assert (first.kicker, first.title, first.reporters) == ("城乡公交一体化再提速", "新开通镇村公交线路12条", ("赵六",))
     assert first.paragraphs == ("昨天，我区新开通镇村公交线路12条，实现“村村通公交”。", "新线路采用新能源车辆，票价统一为2元。",
-                                "区交通运输局相关负责人表示，明年将继续优化线路，提高发车频次。")
+                                "线路／站点", "湖塘线／12个", "区交通运输局相关负责人表示，明年将继续优化线路，提高发车频次。")
     assert second.reporters == ("钱七",)
+    assert [(f.line, f.text) for f in report.removed] == [(6, '<img src="bus.jpg" alt="新能源公交车">')]
+
+
+def test_cloud_ocr_json_result(imported):
+    report, issue = imported["cloud_ocr_json"]
+    story, photo = articles(issue)
+    assert (story.title, story.dateline, story.reporters) == ("全市新增公共充电桩1200个", "本报讯", ("张三",))
+    assert story.paragraphs == ("今年以来，全市新增公共充电桩1200个，累计建成“充电站”85座。", "据介绍，新建充电桩平均服务半径缩短到2.5公里。",
+                                "下一步，全市将加快推进乡镇充电设施建设。")  # a \n inside a string ends a line
+    assert photo.paragraphs == ("市民在充电站为新能源汽车充电。",) and photo.photos[0].credit == "陆新"  # \u escapes
+    assert [f.text for f in report.removed] == ["2024年12月19日 星期四", "责任编辑：王五"]
+    assert report.kinds[0] == ["JSON"] and report.date == dt.date(2024, 12, 19)
 
 
 def test_web_scrape_chrome_goes_to_removed_txt_with_reasons(imported):
@@ -226,6 +259,17 @@ def test_text_without_newspaper_structure_is_kept_as_a_plain_article(imported):
     assert any("placeholder" in p for p in report.placeholders)
 
 
+def test_the_new_rules_can_be_switched_off(tmp_path):
+    off = ImportOptions(read_markup=False, remove_chrome=False, close_up_spacing=False)
+    report = import_text([FIXTURES / "webscrape_szb.txt"], tmp_path / "a" / "x", options=off)
+    assert not any("site" in f.reason for f in report.removed) and report.kinds[0] == []
+    report = import_text([FIXTURES / "markdown_ocr_export.txt"], tmp_path / "b" / "x", options=off)
+    text = "".join(p for a in articles(load_issue(tmp_path / "b" / "x")) for p in a.paragraphs)
+    assert "**" in text and report.check.ok
+    report = import_text([FIXTURES / "tesseract_spaced.txt"], tmp_path / "c" / "x", options=off)
+    assert "spaced OCR" not in report.kinds[0] and report.check.ok
+
+
 # ---- headline decks --------------------------------------------------------------------------------------------
 
 def test_kicker_ending_in_a_comma_and_a_long_sentence_is_never_a_headline(tmp_path):
@@ -256,6 +300,19 @@ def test_page_opening_with_a_byline_line_and_credits_on_their_own_lines(tmp_path
     assert [(a.kind, a.paragraphs[0], a.photos[0].credit) for a in arts[2:]] == [
         ("photo-news", "市民在公園賞梅。", "記者 王小明"), ("photo-news", "長者在據點參加健康促進活動。圖／台北市社會局提供", ""),
         ("photo-news", "市民在公园赏梅。", "陆新")]
+    assert report.check.ok and [f.text for f in report.removed] == ["本报"]  # of □本报记者: the layout prints 记者
+
+
+def test_deck_run_onto_one_line_and_rules_between_stories(tmp_path):
+    src = tmp_path / "oneline.txt"
+    src.write_text("聚焦新质生产力 我市Mini LED产业链加速成型 ——今年产值有望突破百亿元\n"
+                   "本报讯（记者 刘晓东）今年以来，我市引进上下游项目12个。\n\n------\n\n※※※\n\n"
+                   "区图书馆延长开放时间\n本报讯（记者 沈阅）即日起，区图书馆延长开放至晚上9点。\n", encoding="utf-8")
+    report = import_text([src], tmp_path / "p" / "2024-12-19")
+    first, second = articles(load_issue(tmp_path / "p" / "2024-12-19"))
+    assert (first.kicker, first.title, first.subtitle) == ("聚焦新质生产力", "我市Mini LED产业链加速成型",
+                                                           "——今年产值有望突破百亿元")
+    assert first.paragraphs == ("今年以来，我市引进上下游项目12个。",) and second.title == "区图书馆延长开放时间"
     assert report.check.ok and not report.removed
 
 
@@ -285,6 +342,27 @@ def test_date_from_the_folder_name_or_today_is_said(tmp_path):
     assert f"today's date ({today}) was used" in review and load_issue(out).date == today
 
 
+@pytest.mark.parametrize("furniture, day", [
+    ("中華民國113年12月19日 星期四", dt.date(2024, 12, 19)),
+    ("发布时间：2024-12-20 08:30", dt.date(2024, 12, 20)),
+    ("2024-12-21专栏：港鐵新線年底通車", dt.date(2024, 12, 21)),
+])
+def test_date_forms(tmp_path, furniture, day):
+    src = tmp_path / "page.txt"
+    src.write_text(f"{furniture}\n\n港鐵新線年底通車\n本報訊 港鐵屯馬綫延綫工程進入最後階段。\n", encoding="utf-8")
+    report = import_text([src], tmp_path / "p" / "draft")
+    assert report.date == day and "read from the text" in report.date_note and report.check.ok
+
+
+@pytest.mark.parametrize("line, wrong", [("2024年12月19日 星期五", True), ("2024年12月19日 星期四", False),
+                                         ("2024年12月22日 星期天", False), ("2024年12月22日 星期一", True)])
+def test_a_weekday_that_does_not_match_the_date_is_noted(tmp_path, line, wrong):
+    src = tmp_path / "page.txt"
+    src.write_text(f"{line}\n\n港鐵新線年底通車\n本報訊 港鐵屯馬綫延綫工程進入最後階段。\n", encoding="utf-8")
+    report = import_text([src], tmp_path / "p" / "draft")
+    assert any("check the date" in p for p in report.placeholders) == wrong
+
+
 def test_given_date_wins_and_a_disagreeing_folder_name_is_noted(tmp_path):
     report = import_text([FIXTURES / "mainland_today.txt"], tmp_path / "a" / "x", date=dt.date(2024, 1, 2))
     assert report.date == dt.date(2024, 1, 2) and "given with --date" in report.date_note
@@ -311,26 +389,38 @@ def test_binary_input_is_refused(tmp_path):
         import_text([src], tmp_path / "o" / "x")
 
 
-def test_a_50_mb_input_is_refused_before_it_is_read(tmp_path):
+def test_a_50_mb_input_is_refused_before_it_is_read(tmp_path, monkeypatch):
     src = tmp_path / "archive.txt"
     with src.open("wb") as f:
         f.truncate(50 * 1024 * 1024)  # sparse: costs no disk
-    started = time.perf_counter()
+    real_open = open
+
+    def refuse_to_read(file, *args, **kwargs):  # the size alone decides: the 50 MB are never read
+        assert Path(file) != src, "the oversized file was opened"
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refuse_to_read)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: refuse_to_read(self, "rb").read())
     with pytest.raises(InputError, match=r"archive.txt: 50.0 MB is too large for one page's text .*split it"):
         import_text([src], tmp_path / "o" / "x")
-    assert time.perf_counter() - started < 1 and not (tmp_path / "o").exists()
+    assert not (tmp_path / "o").exists()
 
 
-def test_a_1_mb_text_imports_in_seconds(tmp_path):
-    page = (FIXTURES / "mainland_today.txt").read_text(encoding="utf-8")
+def test_a_1_mb_text_imports_whole(tmp_path):
+    """Fifty long stories in column lines of 15 characters import whole (how long it takes and how much memory:
+    bench/import_text.py, which measures it against the seed page in the same run)."""
+    sentence = "今年以来，我区加快推进老旧小区改造，共完成改造项目12个，惠及居民3000余户。"
+    story = sentence * 190
+    lines = []
+    for k in range(50):
+        lines += [f"第{k + 1}个重点项目建设全面提速", "本报讯（记者 林晨）"]
+        lines += [story[i:i + 15] for i in range(0, len(story), 15)] + [""]
     src = tmp_path / "long.txt"
-    src.write_text(page * (1024 * 1024 // len(page.encode("utf-8")) + 1), encoding="utf-8")
+    src.write_text("\n".join(lines), encoding="utf-8")
     assert src.stat().st_size >= 1024 * 1024
-    started = time.perf_counter()
-    report = import_text([src], tmp_path / "p" / "2024-12-19")
-    took = time.perf_counter() - started
+    report = import_text([src], tmp_path / "p" / "2024-12-19")  # its time and memory: bench/import_text.py
     assert report.check.ok and report.check.input == len(han(src.read_text(encoding="utf-8")))
-    assert took < 30, f"{took:.1f} s"  # 9 s measured on a loaded shared 2-core machine (3–4 s idle); target 10 s
+    assert len(report.articles) == 50 and not report.removed
 
 
 # ---- the property: nothing lost, whatever the input ------------------------------------------------------------

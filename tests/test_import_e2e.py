@@ -228,4 +228,18 @@ def test_a_long_page_is_cut_into_pages_that_fit(tmp_path):
     assert all(p.area_fill * p.text_fill >= 0.85 for p in pages), [(p.area_fill, p.text_fill) for p in pages]
     review = (issue_dir / "REVIEW.md").read_text(encoding="utf-8")
     assert f"1 input page(s) became {len(issue.pages)} pages" in review
-    assert "layout:" not in review.split("## ")[-1] or "chosen for the amount of copy" not in review
+    assert "chosen for the amount of copy" not in review  # the editor's paper keeps its layout
+    assert not (issue_dir / "paper.toml").exists()
+
+
+def test_layout_chosen_for_the_amount_of_copy(built):
+    """A paper the import writes gets the 四开 `compact` layout when each page's copy fits one (the short fixture
+    pages), else 对开 `broadsheet` (the seed page); REVIEW.md names the choice."""
+    chosen = []
+    for b in built:
+        paper = (b.issue_dir / "paper.toml").read_text(encoding="utf-8")
+        name = re.search(r'^layout = "(\w+)"', paper, re.M).group(1)
+        assert {p["size_mm"]["w"] for p in b.layout["pages"]} == {{"compact": 275.0, "broadsheet": 390.0}[name]}
+        assert f'paper.toml layout: "{name}"' in (b.issue_dir / "REVIEW.md").read_text(encoding="utf-8")
+        chosen.append(name)
+    assert chosen[-1] == "broadsheet" and "compact" in chosen[:-1]  # the seed page; the short fixture pages

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 import pytest
 from typer.testing import CliRunner
 
@@ -102,6 +103,11 @@ def test_print_ruby_sits_over_its_base_and_is_an_artifact(built):
             assert all(c.get("tag") != "Artifact" for c in chars)
             checked += 1
         assert checked == 3
+    # PDFium copies the page out in drawing order: the story's text whole, the readings after everything else
+    text = pdfium.PdfDocument(str(_pdf(result)))[0].get_textpage().get_text_range()
+    flat = text.replace("\r\n", "").replace("\n", "")
+    assert "记者张薇报道，全面贯彻落实" in flat and "龘字罕见" in flat
+    assert flat.index("zhāng wēi") > flat.index("龘字罕见")
 
 
 def test_print_dots_under_han_only(built):
@@ -193,3 +199,11 @@ def test_bad_link_exits_2_with_one_line(tmp_path: Path):
     assert result.exit_code == 2
     assert re.search(r"lead\.md:\d+: link target 'ftp://example.com/x' is not a web address", result.output)
     assert "Traceback" not in result.output
+
+
+def test_a_ruby_glyph_the_font_lacks_is_found(tmp_path: Path):
+    issue = write_issue(tmp_path, {"articles/lead.md": LEAD.replace("{覃|qín}", "{覃|q\U0001F600n}")})
+    result = CliRunner().invoke(app, ["check", str(issue)])
+    assert result.exit_code != 0
+    assert re.search(r"E202.*U\+1F600|U\+1F600.*E202", result.output), result.output
+    assert "lead.md:" in result.output

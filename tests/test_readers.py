@@ -181,3 +181,32 @@ def test_check_output_lists_reader_findings(books: dict[str, Path], tmp_path: Pa
     eight = [f for f in findings if f["code"][1] == "8"]
     assert [(f["code"], f["where"]) for f in eight] == [("E802", f"{broken}/EPUB/package.opf")], eight
     assert run.exit_code == 1
+
+
+def test_font_obfuscation_must_use_the_books_own_key(books: dict[str, Path], tmp_path: Path) -> None:
+    """IDPF obfuscation with the package's unique identifier is fine; another key leaves a font no reader decodes."""
+    import hashlib
+
+    from lxml import etree
+
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").read_bytes()
+    opf = etree.fromstring(zipfile.ZipFile(books["epub"]).read(OPF))
+    uid = opf.xpath("//dc:identifier/text()", namespaces={"dc": "http://purl.org/dc/elements/1.1/"})[0]
+
+    def obfuscate(key_source: str) -> bytes:
+        key = hashlib.sha1(key_source.encode()).digest()
+        return bytes(b ^ key[i % 20] for i, b in enumerate(font[:1040])) + font[1040:]
+
+    encryption = (b'<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+                  b'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:EncryptionMethod '
+                  b'Algorithm="http://www.idpf.org/2008/embedding"/><enc:CipherData><enc:CipherReference '
+                  b'URI="EPUB/fonts/x.ttf"/></enc:CipherData></enc:EncryptedData></encryption>')
+    add = opf_edit("<manifest>", '<manifest>\n    <item id="font-x" href="fonts/x.ttf" media-type="font/ttf"/>')
+    right = mutate(books["epub"], tmp_path / "right.epub",
+                   {OPF: add, "EPUB/fonts/x.ttf": obfuscate(uid), "META-INF/encryption.xml": encryption})
+    wrong = mutate(books["epub"], tmp_path / "wrong.epub",
+                   {OPF: add, "EPUB/fonts/x.ttf": obfuscate("urn:uuid:another-book"),
+                    "META-INF/encryption.xml": encryption})
+    assert codes(right) == []
+    found = check_reader_quirks(wrong)
+    assert [f.code for f in found] == ["E807"] and "key" in found[0].message

@@ -1,7 +1,7 @@
 """Vertical print (竖排, issue 24) on the sample Traditional issue: the lead story and the 報頭 set top to bottom,
-right to left, read back from the PDF (reading order, exact line count, kinsoku, vertical punctuation forms,
-turned Latin, 縱中橫, ruby and dots beside the line, tags); its EPUB (vertical, ruby, 着重号) through EPUBCheck; and
-its web pages in Chromium."""
+right to left, read back from the PDF (reading order, exact line count, the project's typesetting yardstick turned a
+quarter turn, vertical punctuation forms, turned Latin, 縱中橫, ruby and dots beside the line, tags); its EPUB
+(vertical, ruby, 着重号) through EPUBCheck; and its web pages in Chromium."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 
 from epaper.build import BuildOptions, build, prepare
 from epaper.errors import EpaperError
-from epaper.layout import kinsoku
 from epaper.layout.place import layout_issue
 
 from .conftest import REPO
@@ -31,8 +30,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("vertical")
-    result = build(ISSUE, BuildOptions(out=out, formats=("pdf", "epub", "web"), site=out / "site"))
-    pdf = next(p for p in result.outputs if p.suffix == ".pdf")
+    result = build(ISSUE, BuildOptions(out=out, formats=("pdf", "epub", "web"), site=out / "site", press=True))
+    pdf = next(p for p in result.outputs if p.suffix == ".pdf" and ".press" not in p.name)
     return result, pdf, out
 
 
@@ -86,13 +85,38 @@ def test_vertical_lines_read_right_to_left_in_order(built):
     assert max(c["bottom"] for col in cols for c in col) <= module.rect.y + module.rect.h - 13.0 + 0.5
 
 
-def test_vertical_lines_keep_kinsoku(built):
+def test_project_yardstick_on_the_vertical_lines(built):
+    """tests/typeset.py measures horizontal columns; turned a quarter turn (along the line becomes across the row,
+    each glyph snapped to its line's centre), the vertical lines are its rows: 0 ragged, 0 kinsoku, 0 overfull."""
+    from .typeset import PlannedBox, measure
+
     result, pdf, _ = built
-    _, cols = _body_columns(result, pdf)
-    no_start, no_end = kinsoku.no_start("basic"), kinsoku.no_end("basic")
-    for col in cols:
-        text = "".join(c["text"] for c in col)
-        assert text[0] not in no_start and text[-1] not in no_end, text
+    module, cols = _body_columns(result, pdf)
+    r = module.rect
+    body = [b for b in module.vertical if b.tag != "h1" and b.lasts]
+    first_x = max(g.x for b in body for g in b.glyphs)  # the centre of the first body line, from the plan
+    head = min(g.y for b in body for g in b.glyphs if g.form == "upright")
+    lasts = tuple(last for b in body for last in b.lasts)
+    measure_len = int((r.h - 13.0) // BODY) * BODY
+    box = PlannedBox(r.y + head, 0.0, measure_len, len(lasts) * 13.0, BODY, 13.0, lasts)
+    right = r.x + first_x + 13.0 / 2
+    with pdfplumber.open(pdf) as doc:
+        height = doc.pages[0].height
+
+    def along(c: dict) -> tuple[float, float]:
+        """Where a glyph runs along its line: an upright one's ideographic square (0.88 em above its baseline, as
+        CJK fonts draw it), a turned one's advance (pdfplumber's box)."""
+        if not c["upright"]:
+            return c["top"], c["bottom"]
+        top = height - c["matrix"][5] - 0.88 * c["size"]
+        return top, top + c["size"]
+
+    turned = [{"text": c["text"], "x0": along(c)[0], "x1": along(c)[1], "size": _size(c),
+               "top": right - c["cx"] - BODY / 2 + 2.0, "bottom": right - c["cx"] + BODY / 2 - 2.0}
+              for col in cols for c in col]
+    counts = measure(turned, [box])
+    assert counts.lines == module.lines_used > 20
+    assert counts.faults() == (0, 0, 0, 0), counts.examples
 
 
 def test_vertical_forms_turned_latin_and_tate_chu_yoko(built):
@@ -176,6 +200,16 @@ def test_pull_quote_has_dots_under_every_han_character(built):
     assert len(dots) == len(re.findall(r"[\u4e00-\u9fff]", quote))
 
 
+def test_press_file_draws_the_same_vertical_lines(built):
+    result, pdf, _ = built
+    press = next(p for p in result.outputs if p.name.endswith(".press.pdf") and ".p01." not in p.name)
+    module, cols = _body_columns(result, press)
+    assert len(cols) == module.lines_used
+    with pdfplumber.open(press) as doc:  # the red of the vertical 報頭 reaches the plate as CMYK
+        name = next(c for c in doc.pages[0].chars if c["text"] == "島" and c["size"] > 40)
+    assert len(name["non_stroking_color"]) == 4
+
+
 def test_overlong_vertical_story_is_overset_by_its_lines(tmp_path: Path):
     root = tmp_path / "island-morning"
     shutil.copytree(ISSUE.parent, root)
@@ -185,6 +219,24 @@ def test_overlong_vertical_story_is_overset_by_its_lines(tmp_path: Path):
     with pytest.raises(EpaperError) as err:
         layout_issue(issue, layout, palette, strings)
     assert re.search(rf"E302.*{LEAD}.*overset by \d+ lines|{LEAD}.*overset by \d+ lines", str(err.value))
+
+
+def test_photo_in_a_vertical_slot_is_refused(tmp_path: Path):
+    root = tmp_path / "island-morning"
+    shutil.copytree(ISSUE.parent, root)
+    from PIL import Image
+
+    (root / ISSUE.name / "images").mkdir()
+    Image.new("RGB", (300, 200), (128, 128, 128)).save(root / ISSUE.name / "images" / "p.png")
+    lead = root / ISSUE.name / "articles" / f"{LEAD}.md"
+    lead.write_text(lead.read_text(encoding="utf-8").replace(
+        'reporters = ["陳怡君"]\n', 'reporters = ["陳怡君"]\n\n[[photos]]\nfile = "images/p.png"\ncaption = "綠廊。"\n'),
+        encoding="utf-8")
+    issue, layout, palette, strings = prepare(root / ISSUE.name)
+    assert issue.articles[LEAD].photos
+    with pytest.raises(EpaperError) as err:
+        layout_issue(issue, layout, palette, strings)
+    assert "E160" in str(err.value) and LEAD in str(err.value)
 
 
 @needs_java
@@ -214,7 +266,8 @@ def test_web_shows_ruby_dots_and_the_vertical_page(built):
             page = browser.new_page(viewport={"width": 390, "height": 844})
             page.goto((site / "a" / "laojie-yinshi.html").as_uri())
             rts = page.locator("ruby rt")
-            assert rts.count() == 5  # 龔, and 龔振邦 and 龔彧 twice each
+            story = result.issue.articles["laojie-yinshi"]
+            assert rts.count() == sum(m.kind == "ruby" for b in story.body for m in getattr(b, "marks", ())) >= 5
             for k in range(rts.count()):
                 rt, base = rts.nth(k).bounding_box(), page.locator("ruby").nth(k).bounding_box()
                 assert rt["y"] + rt["height"] <= base["y"] + base["height"] / 2 + 1  # over its base
@@ -224,9 +277,11 @@ def test_web_shows_ruby_dots_and_the_vertical_page(built):
             page.screenshot(path=str(out / "web-dots-390.png"), full_page=True)
             wide = browser.new_page(viewport={"width": 1280, "height": 900})
             wide.goto((site / "page-01.html").as_uri())
-            img = wide.locator("img").filter(has=wide.locator("xpath=self::*[contains(@src, 'page-01')]")).first
-            assert wide.locator(f'a[href*="{LEAD}"]').count() >= 1
+            wide.wait_for_function("document.querySelector('.sheet-image').complete")
+            # the page image is the printed page: as tall as 390/275 of its width, the vertical lead's region on it
+            box = wide.locator(".sheet-image").bounding_box()
+            assert box["width"] > 300 and abs(box["height"] / box["width"] - 390 / 275) < 0.02
+            assert wide.locator(f'a.region[data-article="{LEAD}"]').count() == 1
             wide.screenshot(path=str(out / "web-page-1280.png"))
-            assert img.count() == 1
         finally:
             browser.close()

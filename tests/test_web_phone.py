@@ -510,3 +510,18 @@ def test_no_site_url_gives_relative_links_and_a_note(tmp_path):
     assert feed.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}link").get("href") == \
         "2024-12/20/a/x.html"
     assert '<link rel="canonical" href="index.html">' in (root / "index.html").read_text("utf-8")
+
+
+def test_site_url_in_paper_toml_is_checked(tmp_path):
+    from epaper.source.folder import load_paper
+
+    toml = (MULTI_ISSUE.parent / "paper.toml").read_text("utf-8")
+    file = tmp_path / "wujin-daily" / "paper.toml"
+    file.parent.mkdir()
+    file.write_text(toml.replace('name = "武进日报"\n', 'name = "武进日报"\nsite_url = "epaper.example.com"\n'), "utf-8")
+    with pytest.raises(InputError) as caught:
+        load_paper(file)
+    assert caught.value.key == "site_url" and caught.value.line == 4 and "https://" in str(caught.value)
+    file.write_text(toml.replace('name = "武进日报"\n', 'name = "武进日报"\nsite_url = "https://e.example.com/x"\n'),
+                    "utf-8")
+    assert load_paper(file).site_url == "https://e.example.com/x/"  # the site root: URLs are joined onto it

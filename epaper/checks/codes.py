@@ -42,6 +42,8 @@ CODES: dict[str, Code] = {
     "E130": Code("error", "invisible character or NUL byte in the copy",
                  "delete it: editors hide bidi controls, zero-width spaces and NUL; a search for its code (\\u202E) "
                  "finds it"),
+    "E160": Code("error", "a vertical slot cannot hold a photo",
+                 "put the story in a horizontal slot, or move its photo to another story"),
     # 2xx: fonts and glyphs
     "E201": Code("error", "a palette font is not installed",
                  "install the Debian package named (apt-get install …), then run fc-cache -f"),
@@ -125,9 +127,10 @@ CODES: dict[str, Code] = {
                  "Kindle Publishing Guidelines (2014.1 on): at most 5 MB per image; re-encode it"),
     "W806": Code("warning", "a content document is over 10 MB",
                  "Kobo EPUB specification, Limitations and Maximums: 10 MB per HTML file; split the article"),
-    "E807": Code("error", "a resource is encrypted other than by IDPF font obfuscation",
-                 "EPUB OCF 3.3 font obfuscation is the only one readers decode (Kobo EPUB specification, "
-                 "Obfuscated Fonts); DRM is refused by Send-to-Kindle: embed the font unencrypted"),
+    "E807": Code("error", "a resource is encrypted other than by IDPF font obfuscation, or with another book's key",
+                 "EPUB OCF 3.3 font obfuscation, keyed by the book's unique identifier, is the only one readers "
+                 "decode (Kobo EPUB specification, Obfuscated Fonts); DRM is refused by Send-to-Kindle: embed the "
+                 "font unencrypted, or obfuscate it again after changing the identifier"),
     "W808": Code("warning", "an embedded font is WOFF or its licence forbids embedding",
                  "Kindle Publishing Guidelines, Using Embedded Fonts: OpenType/TrueType only; OpenType OS/2 "
                  "fsType 0x0002 (restricted) forbids embedding: choose another face"),
@@ -153,6 +156,15 @@ CODES: dict[str, Code] = {
     "W815": Code("warning", "a .kepub.epub without Kobo's spans or wrappers",
                  "Kobo's kepub engine needs koboSpans and book-columns/book-inner (as kepubify writes): "
                  "build it with --format kepub"),
+    # 9xx: archives (epaper archive build, epaper/archive/)
+    "E900": Code("error", "an issue of the archive did not build",
+                 "fix what the reason names and run the archive build again: only the changed issues are built"),
+    "E901": Code("error", "two issues of the archive have the same paper, date and edition",
+                 "give one of them an edition in issue.toml, or remove the copy"),
+    "W900": Code("warning", "IIIF ids use a stand-in address",
+                 "IIIF ids must be absolute: set site_url in paper.toml or pass --base-url with the site's address"),
+    "I900": Code("info", "issue skipped: inputs and code unchanged since its recorded build",
+                 "pass --force to build it anyway"),
 }
 
 

@@ -20,6 +20,7 @@ from typing import Iterable, Iterator
 
 from ..errors import EnvironmentProblem, Finding, InputError, LayoutError
 from ..fonts import Palette, check_environment, load_palette
+from ..marks import marks_of
 from ..layout.grid import Layout, load_layout
 from ..layout.place import LEAD_ROLE, PageLayout, layout_issue
 from ..model import Article, Issue
@@ -105,6 +106,9 @@ def drawn_text(issue: Issue, strings: Strings) -> Iterator[tuple[Article | None,
             yield article, "byline", LEAD_ROLE, strings.byline(article)
             for block in article.body:
                 yield article, "body", BODY_ROLES[block.kind], block.text
+                for mark in marks_of(block):  # a ruby reading is drawn in the body face too (epaper.marks)
+                    if mark.kind == "ruby":
+                        yield article, "body", BODY_ROLES[block.kind], mark.value
         for photo in article.photos[:1]:  # the print page places one photo per module
             caption = photo.caption if article.kind == "article" else " ".join(article.paragraphs)
             yield article, "caption", CAPTION_ROLE, caption

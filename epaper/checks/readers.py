@@ -77,6 +77,11 @@ class _Book:
         if self.metadata is None:
             raise ValueError("no metadata")
 
+    def unique_identifier(self) -> str:
+        uid = self.opf.get("unique-identifier", "")
+        element = next((e for e in self.metadata.findall("dc:identifier", NS) if e.get("id") == uid), None)
+        return (element.text or "") if element is not None else ""
+
     def where(self, name: str = "") -> str:
         return f"{self.path}/{name}" if name else str(self.path)
 
@@ -162,6 +167,7 @@ def _documents(book: _Book) -> list[Finding]:
 
 def _fonts(book: _Book) -> list[Finding]:
     out = []
+    obfuscated: set[str] = set()  # ZIP paths of fonts obfuscated the IDPF way
     try:
         encryption = ElementTree.fromstring(book.zf.read("META-INF/encryption.xml"))
     except KeyError:
@@ -175,12 +181,20 @@ def _fonts(book: _Book) -> list[Finding]:
             if algorithm != IDPF_OBFUSCATION:
                 out.append(finding("E807", f"{uri} is encrypted with {algorithm or 'an unnamed algorithm'}; readers "
                                            "decode only IDPF font obfuscation", where=book.where("META-INF/encryption.xml")))
+            else:
+                obfuscated.add(uri)
     for item in book.of_type("font/", "application/font", "application/vnd.ms-opentype", "application/x-font"):
         href = item.get("href", "")
         try:
             data = book.read(href)
         except KeyError:
             continue
+        if book.full(href) in obfuscated:
+            data = _deobfuscate(data, book.unique_identifier())
+            if data[:4] not in (b"\x00\x01\x00\x00", b"OTTO", b"true", b"wOFF", b"wOF2"):
+                out.append(finding("E807", f"{href} is obfuscated with a key other than the book's unique identifier: "
+                                           "every reader shows its fallback font", where=book.where(book.full(href))))
+                continue
         if data[:4] in (b"wOFF", b"wOF2"):
             out.append(finding("W808", f"{href} is WOFF; Kindle embeds only OpenType and TrueType fonts",
                                where=book.where(book.full(href))))
@@ -190,6 +204,16 @@ def _fonts(book: _Book) -> list[Finding]:
             out.append(finding("W808", f"{href}: the font's licence flags (OS/2 fsType 0x{fs_type:04X}) forbid "
                                        "embedding", where=book.where(book.full(href))))
     return out
+
+
+def _deobfuscate(data: bytes, identifier: str) -> bytes:
+    """EPUB OCF 3.3 font obfuscation undone: the first 1040 bytes XORed with SHA-1 of the unique identifier
+    (whitespace removed)."""
+    import hashlib
+
+    key = hashlib.sha1("".join(ch for ch in identifier if ch not in " \t\r\n").encode("utf-8")).digest()
+    head = bytes(b ^ key[i % len(key)] for i, b in enumerate(data[:1040]))
+    return head + data[1040:]
 
 
 def _fs_type(data: bytes) -> int | None:

@@ -686,6 +686,11 @@ def _pieces(p: _Para, s: int, m: int, end: int, before: list[float], after: list
     return tuple(Piece(text[s + a:s + b], after[a], before[a]) for a, b in zip(bounds, bounds[1:]))
 
 
+def latin_run(ch: str) -> bool:
+    """True if `ch` belongs to a Latin run (letters, digits, Latin punctuation and spaces) rather than to CJK text."""
+    return _kind(ch)[0] in (LATIN, SPACE)
+
+
 def glyph_offsets(line: Line, size: float, metrics: FontMetrics, lead: tuple[int, FontMetrics] | None = None,
                   compress: bool = True) -> list[float]:
     """Where each character of a composed line starts, in pt from the start of its text, as the pieces place it

@@ -16,10 +16,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ..errors import Finding, LayoutError
 from ..marks import marks_of, shifted
 from ..model import Article
 from ..strings import Strings
-from .compose import LATIN, SPACE, _kind, glyph_offsets
+from .compose import glyph_offsets, latin_run
 from .grid import Layout, Rect, Slot
 from .place import LEAD_ROLE, SUBHEAD_SIZE, Composer, Module
 
@@ -54,11 +55,12 @@ class VBlock:
     tag: Literal["h1", "h2", "p"]
     glyphs: tuple[VGlyph, ...]
     marks: tuple[VGlyph, ...] = ()
+    lasts: tuple[bool, ...] = ()  # per body line set (not overset): whether it ends its paragraph
 
 
-def _prepare(text: str, marks: tuple) -> tuple[str, dict[int, str], tuple]:
+def _prepare(text: str, marks: tuple, lead: int) -> tuple[str, dict[int, str], tuple, int]:
     """The text as the composer will see it (white space collapsed, each 縱中橫 number one stand-in square), the
-    numbers by their index in it, and the marks moved along."""
+    numbers by their index in it, the marks moved along, and the length of its first `lead` characters now."""
     tcy = {m.start(): m.end() for m in TCY.finditer(text)}
     out: list[str] = []
     where = [0] * (len(text) + 1)
@@ -84,7 +86,7 @@ def _prepare(text: str, marks: tuple) -> tuple[str, dict[int, str], tuple]:
     where[len(text)] = len(out)
     where = [min(w, len(out)) for w in where]
     moved = tuple(type(m)(m.kind, where[m.start], where[m.end], m.value) for m in marks)
-    return "".join(out), numbers, moved
+    return "".join(out), numbers, moved, where[lead] if lead else 0
 
 
 def _line_glyphs(line, x: float, y0: float, size: float, role: str, composer: Composer,
@@ -105,9 +107,9 @@ def _line_glyphs(line, x: float, y0: float, size: float, role: str, composer: Co
             natural = sum(metrics.latin_advance(c) for c in digits) * size
             out.append(VGlyph(digits, x, y0 + at[i], "tcy", size, size, r, round(min(1.0, 0.95 * size / natural), 4)))
             i += 1
-        elif _kind(text[i])[0] in (LATIN, SPACE) and text[i] != " ":
+        elif latin_run(text[i]) and text[i] != " ":
             a = i
-            while i < len(text) and _kind(text[i])[0] in (LATIN, SPACE) and (i < lead) == (a < lead):
+            while i < len(text) and latin_run(text[i]) and (i < lead) == (a < lead):
                 i += 1
             while text[i - 1] == " ":
                 i -= 1
@@ -139,8 +141,9 @@ def _line_marks(line, x: float, y0: float, size: float) -> list[VGlyph]:
 
 def layout_vertical_module(article: Article, slot: Slot, line: int, layout: Layout, composer: Composer,
                            strings: Strings) -> Module:
-    """The article set vertically in its slot: title lines at the right, then the body lines, right to left.
-    A story longer than the slot is reported as the body lines that do not fit (Module.overset)."""
+    """The article set vertically in its slot: headline lines at the right, then the body lines, right to left.
+    A story longer than the slot is reported as the body lines that do not fit (Module.overset); a story with a
+    photo is refused (E160)."""
     module = Module(article, slot, slot.rank, slot.col, slot.span, line, lines=slot.lines or 0)
     size, pitch = layout.body_size, layout.pitch
     module.rect = Rect(layout.col_x(slot.col), layout.line_y(line), layout.span_width(slot.span),
@@ -152,15 +155,26 @@ def layout_vertical_module(article: Article, slot: Slot, line: int, layout: Layo
     blocks: list[VBlock] = []
     x = width  # the right edge of the next line
 
-    tsize = layout.headline(slot.rank).title
-    if article.title:
-        tchars = max(1, int(measure // tsize))
+    if article.photos or article.kind == "photo-news":
+        raise LayoutError([Finding("E160", "error", "a vertical slot cannot hold a photo",
+                                   where=f"article '{article.id}', slot '{slot.name}'",
+                                   hint="put the story in a horizontal slot, or move its photo to another story")])
+    sizes = layout.headline(slot.rank)
+    # 引题, 主题, 副题 from the right: each a line (or more) of its own size, centred on the slot's height
+    for text, hsize, role, tag in ((article.kicker, sizes.kicker, "serif-bold", "p"),
+                                   (article.title, sizes.title, "sans", "h1"),
+                                   (article.subtitle, sizes.subtitle, "sans-regular", "p")):
+        if not text:
+            continue
+        hchars = max(1, int(measure // hsize))
         glyphs: list[VGlyph] = []
-        for ln in composer.lines(article.title, tchars * tsize, tsize, "sans", indent=0.0, align="center"):
-            x -= tsize * TITLE_PITCH
-            glyphs += _line_glyphs(ln, x + tsize * TITLE_PITCH / 2, 0.0, tsize, "sans", composer, {}, 0, 0, "")
-        blocks.append(VBlock("h1", tuple(glyphs)))
-        x -= pitch / 2  # air between the title and the body
+        for ln in composer.lines(text, hchars * hsize, hsize, role, indent=0.0, align="center"):
+            x -= hsize * TITLE_PITCH
+            glyphs += _line_glyphs(ln, x + hsize * TITLE_PITCH / 2, (measure - hchars * hsize) / 2, hsize, role,
+                                   composer, {}, 0, 0, "")
+        blocks.append(VBlock(tag, tuple(glyphs)))
+    if blocks:
+        x -= pitch / 2  # air between the headline and the body
 
     available = int((x + 1e-6) // pitch)
     used = over = 0
@@ -173,15 +187,14 @@ def layout_vertical_module(article: Article, slot: Slot, line: int, layout: Layo
         if block.kind == "h":
             role, bsize = "sans", SUBHEAD_SIZE
         elif first and lead:
-            text, marks = lead + text, shifted(marks, len(lead))
-            lead_chars = len(" ".join(lead.split())) + (1 if lead.endswith(" ") else 0)
+            text, marks, lead_chars = lead + text, shifted(marks, len(lead)), len(lead)
         if block.kind == "p":
             first = False
-        text, numbers, marks = _prepare(text, marks)
+        text, numbers, marks, lead_chars = _prepare(text, marks, lead_chars)
         lines = composer.lines(text, measure, bsize, role, lead=(lead_chars, LEAD_ROLE) if lead_chars else None,
                                align="center" if block.kind == "h" else "justify",
                                indent=0.0 if block.kind == "h" else None, marks=marks)
-        glyphs, extra, start, left = [], [], 0, lead_chars
+        glyphs, extra, lasts, start, left = [], [], [], 0, lead_chars
         for ln in lines:
             if used >= available:
                 over += 1
@@ -193,7 +206,8 @@ def layout_vertical_module(article: Article, slot: Slot, line: int, layout: Layo
             left -= n
             start += len(ln.text) + len(ln.dropped)
             used += 1
-        blocks.append(VBlock("h2" if block.kind == "h" else "p", tuple(glyphs), tuple(extra)))
+            lasts.append(ln.last)
+        blocks.append(VBlock("h2" if block.kind == "h" else "p", tuple(glyphs), tuple(extra), tuple(lasts)))
     module.vertical = tuple(blocks)
     module.lines_available = available
     module.lines_used = used

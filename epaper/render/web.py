@@ -4,7 +4,7 @@
     SITE/2024-12/19/index.html               版面导航: thumbnails of every page
     SITE/2024-12/19/page-01.html             the page as an image with a link over every article, 标题导航
     SITE/2024-12/19/a/<article-id>.html      the article's full text and photos
-    SITE/2024-12/19/img/, files/             page images (1×, 2×, thumbnail), photos; PDF, per-page PDFs, EPUB
+    SITE/2024-12/19/img/, files/             page images (1×, 2×, zoom, thumbnail), photos; PDF, page PDFs, EPUB
     SITE/2024-12/19/issue.json               the manifest the archive index is regenerated from
     SITE/search.html, feed.atom, sitemap.xml…  site-wide files from every manifest (web_site.py, web_search.py)
 
@@ -232,6 +232,14 @@ def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path
     return [target / "index.html", archive]
 
 
+def _modified(issue: Issue, art_id: str) -> str:
+    """JSON-LD dateModified: the article's last 更正 (epaper correct), else the issue date."""
+    from ..corrections import last_correction
+
+    when = last_correction(issue, art_id)
+    return when.isoformat() if when else issue.date.isoformat()
+
+
 def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | bytes, epub_path: Path | None,
                  strings: Strings, layout: Layout, *, cache: DerivedCache, page_keys: Sequence[str] | None,
                  executor: ProcessPoolExecutor | None) -> None:
@@ -368,7 +376,7 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
                               **{key: round(spot[key] * k, 2) for key in ("x", "y", "w", "h")}})
         continued = [words.base.fmt("jump_to", page=pages[i].page.number) for i, _ in parts[art_id][1:]]
         href = f"a/{art_id}.html"
-        image = photo_files[article.photos[0].path][-1] if article.photos else images[first].thumb
+        image = photo_files[article.photos[0].path][-1] if article.photos else images[first].hidpi
         image_alt = figures[art_id][0]["alt"] if article.photos else words.web.fmt(
             "location_alt", page_label=page_list[first]["label"])
         authors = list(article.reporters) + list(article.correspondents)
@@ -376,7 +384,7 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
         data: dict[str, Any] = {
             "@context": "https://schema.org", "@type": "NewsArticle",
             "headline": words.label(article), "description": text,
-            "datePublished": issue.date.isoformat(), "dateModified": issue.date.isoformat(),
+            "datePublished": issue.date.isoformat(), "dateModified": _modified(issue, art_id),
             "inLanguage": issue.paper.language,
             "author": [{"@type": "Person", "name": n} for n in authors] or [dict(publisher)],
             "publisher": publisher,

@@ -218,6 +218,8 @@ def write_redirects(site_root: Path, env: jinja2.Environment, words: Any, langua
         while new in table and new not in seen:  # follow a chain to its live end
             seen.add(new)
             new = table[new]
+        if new in seen:  # a loop (a → b → a): no page would ever be reached, so none is written
+            continue
         rel = _relative(old, new)
         html = env.get_template("redirect.html.jinja").render(
             lang=language, s=words, target=rel, canonical=absolute(site_url, new) or rel)
@@ -243,5 +245,5 @@ def write_search_page(site_root: Path, env: jinja2.Environment, folders: Sequenc
 def no_site_url_note(paper: str) -> Finding:
     from ..checks.codes import finding
 
-    return finding("I700", f"{paper}: no site_url in paper.toml, so no sitemap.xml or news-sitemap.xml was written "
-                           "and canonical links are relative", where="paper.toml")
+    return finding("I700", f"no site_url for {paper}: no sitemap.xml or news-sitemap.xml written, canonical links "
+                           "relative", where="paper.toml")

@@ -12,7 +12,7 @@ from ..errors import InputError, did_you_mean
 from ..model import Article, Composition, Issue, Page, Paper, Photo, Pin
 from .images import SCALE_DOWN, ImageProblem, identify
 from .markdown import parse_body
-from .schema import Field, TomlSource, check_table
+from .schema import Field, TomlSource, check_table, schedule_problem
 
 PAPER_FIELDS = {
     "name": Field("str", True, "the paper's name as printed in the 报头, e.g. 武进日报"),
@@ -31,6 +31,8 @@ PAPER_FIELDS = {
     "site_url": Field("str", what="the web e-paper's public address, e.g. https://epaper.example.com/; "
                                   "makes canonical links, sitemaps and the feed absolute"),
     "composition": Field("table"),
+    "schedule": Field("str", what="publishing days for `epaper new`: daily, weekdays or weekly-<day>"),
+    "editions": Field("list[table]", what="editions in the other script, one [[editions]] table each"),
 }
 COMPOSITION_FIELDS = {
     "kinsoku": Field("str", what="strict, basic or loose"),
@@ -48,6 +50,7 @@ ISSUE_FIELDS = {
     "weather": Field("str"),
     "jumps": Field("bool", what="let a story too long for its page continue on the next page (转版)"),
     "pages": Field("list[table]", True, "the page plan, one [[pages]] table per 版"),
+    "corrections": Field("list[table]", what="更正 after publication, one [[corrections]] table each"),
 }
 PAGE_FIELDS = {
     "number": Field("int", True, "版次"),
@@ -185,6 +188,11 @@ def load_paper(file: Path) -> Paper:
             raise src.error(("site_url",), f"expected an http(s) address such as https://epaper.example.com/, "
                                            f"got {data['site_url']!r}")
         data["site_url"] = data["site_url"].rstrip("/") + "/"  # the site root: every URL is joined onto it
+    if problem := schedule_problem(data.get("schedule", "daily")):
+        raise src.error(("schedule",), problem)
+    from ..editions import read_editions  # 繁简 editions: their tables are checked with the paper
+
+    data["editions"] = read_editions(src, data.get("editions", []), data["language"])
     slug = data.pop("slug", file.parent.name)
     if not ARTICLE_ID.match(slug):
         raise src.error(("slug",), f"expected lower-case ASCII letters, digits and '-', got {slug!r}",
@@ -249,9 +257,14 @@ def load_issue(issue_dir: Path | str) -> Issue:
             raise src.error(("pages", page_no - 1, "articles"), f"article '{art_id}' has no file articles/{art_id}.md",
                             hint=did_you_mean(art_id, available) if available else "articles/ is empty")
         articles[art_id] = load_article(file, root)
+    from ..corrections import read_corrections, with_notes  # [[corrections]]: 更正 recorded by `epaper correct`
+
+    corrections = read_corrections(src, data.get("corrections", []), articles)
+    articles = with_notes(articles, corrections, paper.language)  # the note ends the article in every output
     return Issue(paper=paper, date=data["date"], number=data["number"], pages=tuple(pages), articles=articles,
                  root=root, edition=data.get("edition", ""), volume_number=data.get("volume_number", 0),
-                 lunar=data.get("lunar", ""), weather=data.get("weather", ""), jumps=data.get("jumps", False))
+                 lunar=data.get("lunar", ""), weather=data.get("weather", ""), jumps=data.get("jumps", False),
+                 corrections=corrections)
 
 
 def unplaced_articles(issue: Issue) -> list[Path]:

@@ -32,6 +32,19 @@ INT_LIMIT = 999_999_999
 DATE_FORMAT = re.compile(r"%(-?[Yymdej]|[BbAa%])")
 
 
+# A paper's publishing days (paper.toml `schedule`, read by `epaper new`): every day, Monday to Friday, or one
+# day a week.
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SCHEDULES = ("daily", "weekdays", *(f"weekly-{day}" for day in WEEKDAY_NAMES))
+
+
+def schedule_problem(value: str) -> str:
+    """'' if `value` is a publishing schedule, else what was expected."""
+    if value in SCHEDULES:
+        return ""
+    return (f"expected daily, weekdays or weekly-<day> (weekly-monday … weekly-sunday), got {value!r}")
+
+
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "str": lambda v: isinstance(v, str),
     "int": lambda v: isinstance(v, int) and not isinstance(v, bool),

@@ -181,6 +181,9 @@ def headline(lines: list[Traced], ctx: Context) -> tuple[Traced | None, Traced |
                 log.change("headline parts joined into one sentence (space removed)")
             else:
                 title, subtitle = a, b
+        elif len(parts) == 3 and parts[2].text.startswith("—"):
+            # 引题 主题 ——副题 run onto one line by the OCR: the dash marks the 副题, the first part leads in
+            kicker, title, subtitle = parts
         else:
             title = Traced.join(parts, "\u3000")
             log.doubt("headline", where, f"{len(parts)} parts on one headline line kept as one 主题")
@@ -188,10 +191,13 @@ def headline(lines: list[Traced], ctx: Context) -> tuple[Traced | None, Traced |
         texts = [_line(p) for p in per_line]
         if len(texts) == 2:
             x, y = texts
-            # News headlines in two lines are mostly 主题 over 副题; a quotation or a short label on top is a 引题.
-            short = len(han_only(x.text)) <= 6 and len(han_only(x.text)) < len(han_only(y.text))
+            # The 主题 is the largest and usually the longest line: a quotation, a line leading in with a comma, or
+            # a clearly shorter line over it is its 引题. A line below is a 副题 when it opens with a dash, when it
+            # is the shorter one, or when it starts with a verb (a predicate: 覆盖…, 实现…).
+            nx, ny = len(_bare(x.text)), len(_bare(y.text))
+            shorter = nx <= 6 and nx < ny or nx <= 12 and nx + 3 <= ny and not _starts_verb(y)
             leads_in = x.text.rstrip()[-1:] in "，：,:"  # 为了群众少跑腿， over the 主题
-            if _fully_quoted(x) or leads_in or (short and not y.text.startswith("—")):
+            if _fully_quoted(x) or leads_in or (shorter and not y.text.startswith("—")):
                 kicker, title = x, y
             else:
                 title, subtitle = x, y

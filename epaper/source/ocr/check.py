@@ -57,7 +57,7 @@ def han_check(raw_lines: list[list[str]], articles: list[Article], unplaced: lis
     lost = [Doubt(log.files[f], n, "check", f"Han characters in no output: {chars}", raw_lines[f][n - 1][:40])
             for (f, n), chars in by_line.items()]
     log.doubts.extend(lost)
-    return HanCheck(input=len(source), placed=len(seen["placed"]), labels=len(seen["labels"]),
+    return HanCheck(input=len(source), placed=len(seen["placed"]), labels=len(seen["labels"] - seen["removed"]),
                     unplaced=len(seen["unplaced"]), added=added, missing=tuple(lost),
                     in_order=all(a < b for a, b in zip(order, order[1:])), round_trip=tuple(differences),
                     removed=len(seen["removed"]))

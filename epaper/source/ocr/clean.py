@@ -4,10 +4,12 @@ character-spaced OCR closed up, and what the text says about itself (its kind, h
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 
-from .patterns import (CHROME_LINES, CHROME_STRONG, DATE_PREFIX, HTML_ENTITIES, NAV_SPLIT, NAV_WORDS, PAGE_BREAK,
+from .options import ImportOptions
+from .patterns import (CHROME_LINES, CHROME_STRONG, DATE_PREFIX, FURNITURE, FURNITURE_REASON, HTML_ENTITIES, NAV_SPLIT, NAV_WORDS, PAGE_BREAK,
                        WEB_META, date_in)
 from .text import HAN, HAN_RE, SPACES, Traced, han_only
 
@@ -18,18 +20,23 @@ BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
 BULLET = re.compile(r"^[ \t]*[-*+•][ \t]+(?=\S)")
 ORDERED = re.compile(r"^[ \t]*\d{1,3}[.)、][ \t]*(?=\S)")
 RULE = re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,}|={3,}|—{3,})[ \t]*$")
+DECORATION = re.compile(r"^[ \t\u3000]*(?:[-*_=—─━※◆◇●○★☆·~]{3,}[ \t\u3000]*)$")
 TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$")
 TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t:|-]*-{3,}[ \t:|-]*\|?[ \t]*$")
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\([^)]*\)")
 LINK = re.compile(r"\[(?P<text>[^\]]*)\]\((?:https?:|/|\.|#|www)[^)]*\)")
 QUOTE_MARK = re.compile(r"^[ \t]*>[ \t]?")
 TAG = re.compile(r"</?(?P<name>[a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?/?>")
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}|\\.")
+CELL_END = re.compile(r"</t[dh]>\s*(?=<t[dh]\b)", re.I)
 HEADING_TAG = re.compile(r"^[ \t]*<h(?P<level>[1-6])\b[^>]*>")
 BREAK_TAGS = ("p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table")
 BOLD_LEVEL = 7  # a line that is bold all through: a heading, smaller than any # heading
 SPACED_HAN = re.compile(f"[{HAN}] (?=[^ \n])")
 SPACED_SHARE = 0.6  # Han characters followed by a single space, of all Han followed by anything: OCR spacing
-CLASSICAL_PUNCT = 1 / 40  # sentence marks per Han character below which a page is unpunctuated (申報-style)
+CLASSICAL_PUNCT = 1 / 25  # sentence marks per Han character below which a page is unpunctuated (申報-style)
+CLASSICAL_LINE = 12  # Han characters a line needs to count as text when judging the punctuation
 CLASSICAL_MIN = 80  # Han characters a page needs before it can be called unpunctuated
 
 
@@ -131,6 +138,13 @@ def _html(lines: list[Traced], out: Cleaned) -> list[Traced]:
         for piece in pieces:
             if (h := HEADING_TAG.match(piece.text)) is not None and piece.line:
                 out.levels[piece.line] = int(h.group("level"))
+            if re.match(r"\s*<(?:p|tr|li|div|br)\b", piece.text, re.I) and piece.line:
+                out.breaks.add(piece.line)  # a paragraph, table row or list item of the export: a paragraph
+            piece = piece.sub(CELL_END, "／")  # cells of a row kept apart by a solidus, as in Markdown tables
+            for m in TAG.finditer(piece.text):
+                if HAN_RE.search(m.group()):  # <img alt="…">: words in a tag are not copy, but are kept
+                    out.removed.append(Removed("text inside an HTML tag of the export (alt or title)",
+                                               piece[m.start():m.end()]))
             piece = _delete(piece, TAG)
             piece = piece.sub(HTML_ENTITIES, lambda m: _entity(m.group()))
             if piece.strip():  # each block on a line of its own; marked headings need no blank line around them
@@ -139,6 +153,58 @@ def _html(lines: list[Traced], out: Cleaned) -> list[Traced]:
         if not kept:
             res.append(t[:0])
     return res
+
+
+def is_json(text: str) -> bool:
+    """A cloud OCR result saved as JSON ({"words_result": [{"words": "…"}]} and its kin)."""
+    if text.lstrip()[:1] not in "{[":
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _json_strings(lines: list[Traced]) -> list[Traced]:
+    """Every string of the JSON that holds Han, in file order, one line each (a \\n inside one breaks the line);
+    keys, numbers and brackets have no copy in them."""
+    res: list[Traced] = []
+    for t in lines:
+        for m in JSON_STRING.finditer(t.text):
+            inner = t[m.start() + 1:m.end() - 1].sub(JSON_ESCAPE, lambda e: _unescape(e.group()))
+            if not HAN_RE.search(inner.text):
+                continue
+            last = 0
+            for brk in re.finditer("\n", inner.text):
+                res.append(inner[last:brk.start()])
+                last = brk.end()
+            res.append(inner[last:])
+    return res
+
+
+def json_copy(text: str) -> list[str]:
+    """The strings of a JSON text (is_json is true for it), in order."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(text))
+    return found
+
+
+def _unescape(s: str) -> str:
+    if s.startswith("\\u"):
+        return chr(int(s[2:], 16))
+    return {"\\n": "\n", "\\t": " ", "\\r": "", "\\b": "", "\\f": ""}.get(s, s[1:])
 
 
 def _entity(s: str) -> str:
@@ -176,8 +242,11 @@ def _close_up(t: Traced) -> Traced:
 
 
 def _classical(lines: list[Traced]) -> bool:
-    han = sum(len(han_only(t.text)) for t in lines)
-    marks = sum(len(re.findall("[。！？；，、.,!?;]", t.text)) for t in lines)
+    """Unpunctuated copy: judged on the lines long enough to be text (headlines, folios and navigation are short
+    and unpunctuated on any page)."""
+    body = [t.text for t in lines if len(han_only(t.text)) > CLASSICAL_LINE]
+    han = sum(len(han_only(s)) for s in body)
+    marks = sum(len(re.findall("[。！？；，、.,!?;]", s)) for s in body)
     return han >= CLASSICAL_MIN and marks < CLASSICAL_PUNCT * han
 
 
@@ -197,35 +266,45 @@ def _chrome(t: Traced, web: bool) -> str | None:
             return "site navigation"
     if PAGE_BREAK.match(s):
         return "page break marker of the scan (the text runs on across it)"
+    if FURNITURE.match(s):
+        return FURNITURE_REASON
+    found = date_in(s)
+    if found and len(s) <= 40 and not re.search("[，。,；]", s) and len(han_only(s.replace(found[1], ""))) <= 10:
+        return "date line of the page (the layout prints the issue date itself)"
     return None
 
 
-def clean(lines: list[Traced]) -> Cleaned:
-    """The file's lines with markup, chrome and character spacing dealt with; removed lines become blank lines
-    (so that the gaps between stories stay)."""
+def clean(lines: list[Traced], options: ImportOptions = ImportOptions()) -> Cleaned:
+    """The file's lines with markup, chrome and character spacing dealt with (each step can be switched off in
+    options); removed lines become blank lines (so that the gaps between stories stay)."""
     out = Cleaned(lines=[])
     text = "\n".join(t.text for t in lines)
-    if sum(1 for t in lines if TAG.search(t.text)) >= 2:
+    if options.read_markup and is_json(text):
+        out.kinds.append("JSON")
+        lines = _json_strings(lines)
+        text = "\n".join(t.text for t in lines)
+    if options.read_markup and sum(1 for t in lines if TAG.search(t.text)) >= 2:
         out.kinds.append("html")
         lines = _html(lines, out)
-    if any(HEADING_MD.match(t.text) or BOLD_LINE.match(t.text) or TABLE_ROW.match(t.text) or
-           (RULE.match(t.text) and "-" in t.text) for t in lines) or LINK.search(text) or IMAGE.search(text) or \
-            BOLD.search(text):
+    marked = any(HEADING_MD.match(t.text) or BOLD_LINE.match(t.text) or TABLE_ROW.match(t.text) or
+                 (RULE.match(t.text) and "-" in t.text) for t in lines)
+    if options.read_markup and (marked or LINK.search(text) or IMAGE.search(text) or BOLD.search(text)):
         out.kinds.append("markdown")
         lines = _markdown(lines, out)
-    web = sum(1 for t in lines if any(p.search(t.text) for p in CHROME_STRONG)) >= 2
+    web = options.remove_chrome and sum(1 for t in lines if any(p.search(t.text) for p in CHROME_STRONG)) >= 2
     if web:
         out.kinds.append("web page")
-    if _spaced(lines):
+    if options.close_up_spacing and _spaced(lines):
         out.kinds.append("spaced OCR")
         lines = [_close_up(t) for t in lines]
-    if _classical(lines):
-        out.kinds.append("unpunctuated")
     last_removed = -2
     for t in lines:
         if (found := date_in(t.text)) is not None:
             out.dates.append((found[0], t.line, found[1]))
-        reason = _chrome(t, web)
+        if DECORATION.match(t.text):  # ------, ※※※: a rule between stories, no copy
+            out.lines.append(t[:0])
+            continue
+        reason = _chrome(t, web) if options.remove_chrome else None
         if reason is not None:
             if out.removed and out.removed[-1].reason == reason and last_removed == len(out.lines) - 1:
                 prev = out.removed[-1]  # a run of lines removed for one reason is one passage
@@ -235,7 +314,7 @@ def clean(lines: list[Traced]) -> Cleaned:
             last_removed = len(out.lines)
             out.lines.append(t[:0])
             continue
-        if (m := DATE_PREFIX.match(t.text)) is not None:  # 2024-12-19专栏：… — a date and section, not copy
+        if options.read_markup and (m := DATE_PREFIX.match(t.text)) is not None:  # 2024-12-19专栏：… — a date and section, not copy
             prefix = t[:m.end()]
             if han_only(prefix.text):
                 out.removed.append(Removed("date and section prefix of an exported item (the date is used as the "
@@ -244,4 +323,6 @@ def clean(lines: list[Traced]) -> Cleaned:
             if out.levels and not re.search("[。！？]", t.text):
                 out.levels[t.line] = 1  # in an export with headings, what follows the prefix is an item's title
         out.lines.append(t)
+    if _classical(out.lines):  # judged on the copy, without the chrome (navigation has no punctuation either)
+        out.kinds.append("unpunctuated")
     return out

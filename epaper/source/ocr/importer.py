@@ -15,7 +15,7 @@ from ...errors import InputError
 from ..folder import ARTICLE_ID, load_paper
 from .assemble import Context, assemble, early, headline
 from .check import fit_notes, han_check, round_trip
-from .clean import Removed, clean
+from .clean import Removed, clean, is_json, json_copy
 from .decode import Decoded, decode
 from .log import Log
 from .options import ImportOptions
@@ -31,17 +31,21 @@ MAX_BYTES = 8 * 1024 * 1024  # per input file: a page is some 20 KB; more is a w
 MIN_HAN_SHARE = 0.3  # Han characters among letters below which the input is not Chinese copy
 CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 LATIN = re.compile("[A-Za-z]")
+WEEKDAY = re.compile("(?:星期|周|週|禮拜|礼拜)([一二三四五六日天])")
+PRINTED_LABEL = re.compile("记者|記者|通讯员|通訊員|[摄攝]")  # what strings.toml prints around bylines and credits
 
 
 def import_text(files: Sequence[Path | str], out: Path | str, *, date: dt.date | None = None,
                 paper: Path | str | None = None, encoding: str | None = None,
                 options: ImportOptions = ImportOptions()) -> ImportReport:
-    """Import OCR text files as one issue: each file is one page (page 1 uses template "front", the others
-    "inside"), articles in input order. `date` defaults to the output folder's name (YYYY-MM-DD), else today.
+    """Import OCR text files as one issue: each file gives its page's articles in input order (plan.py chooses
+    pages and templates). Text that is no article's goes to removed.txt with its reason. `date` defaults to the
+    date the text states, else the output folder's name (YYYY-MM-DD), else today (the report says which).
     `paper` is copied into the issue folder unless it is already the paper.toml above `out`; without one, the
     paper.toml above `out` is used, or a minimal one is written. `encoding` names the input encoding (default:
     detected per file). Nothing in `out` is touched unless the whole import succeeds; an existing non-empty `out`
-    needs options.overwrite. Raises InputError for bad arguments, undecodable input or a page with no article."""
+    needs options.overwrite. Raises InputError for bad arguments, undecodable, binary, non-Chinese or oversized
+    input, or input with no article."""
     paths, out, paper_path = _arguments(files, out, paper, options)
     log = Log(paths)
     decoded = [decode(_read(p), p, encoding) for p in paths]
@@ -139,7 +143,7 @@ def _pages(raw_lines: list[list[str]], ctx: Context) -> Found:
     kinds: dict[int, list[str]] = {}
     dates: list[tuple[dt.date, int, int, str]] = []
     for idx, lines in enumerate(raw_lines):
-        cleaned = clean([Traced.of_line(idx, n, s) for n, s in enumerate(lines, 1)])
+        cleaned = clean([Traced.of_line(idx, n, s) for n, s in enumerate(lines, 1)], options)
         kinds[idx] = cleaned.kinds
         dates += [(d, idx, n, how) for d, n, how in cleaned.dates]
         ctx.levels.update({(idx, n): level for n, level in cleaned.levels.items()})
@@ -165,6 +169,7 @@ def _pages(raw_lines: list[list[str]], ctx: Context) -> Found:
                     removed.append(Removed(why, Traced.join(pieces, " ")))
                     log.doubt("unplaced", pieces[0], why)
                 continue
+            removed += _unprinted_labels(art.labels)
             number = len(pages) + 1
             suffix = "-photo" if art.kind == "photo-news" else ""
             page.append(PlacedArticle(f"p{number}-{len(page) + 1}{suffix}", number, art))
@@ -173,6 +178,19 @@ def _pages(raw_lines: list[list[str]], ctx: Context) -> Found:
             page_of_file[idx] = len(pages)
     return (pages, sorted(unplaced, key=_start), sorted(removed, key=lambda r: _start(r.text)), page_of_file, kinds,
             dates)
+
+
+def _unprinted_labels(labels: list[Traced]) -> list[Removed]:
+    """The words of a byline or credit the layout does not print: it sets 记者, 通讯员 and 摄 itself, so 本报 of
+    本报记者, 文/图, 报道 and 新华社 of 新华社记者 are kept in removed.txt rather than lost."""
+    out = []
+    for label in labels:
+        printed = {i for m in PRINTED_LABEL.finditer(label.text) for i in range(m.start(), m.end())}
+        rest = label.delete_at(printed).strip()
+        if HAN_RE.search(rest.text):
+            out.append(Removed("byline or credit words the layout sets its own way (it prints 记者, 通讯员 and 摄 "
+                               "itself)", rest))
+    return out
 
 
 def _date(date: dt.date | None, out: Path, found: list[tuple[dt.date, int, int, str]],
@@ -196,6 +214,8 @@ def _date(date: dt.date | None, out: Path, found: list[tuple[dt.date, int, int, 
         note = f"issue date {best}: read from the text ({paths[f].name}:{line}: “{how}”)"
         notes = [] if named in (None, best) else [f"issue.toml date: the text says {best}, the folder's name says "
                                                   f"{named}; {best} was used"]
+        if (w := WEEKDAY.search(how)) is not None and min("一二三四五六日".index(w.group(1).replace("天", "日")), 6) != best.weekday():
+            notes.append(f"issue.toml date: the text says “{how}”, but {best} is not a {w.group()}; check the date")
         others = sorted(set(counts) - {best})
         if others:
             notes.append(f"issue.toml date: the text also names {', '.join(map(str, others))}; {best} was used")
@@ -221,6 +241,8 @@ def _refuse_non_text(path: Path, text: str) -> None:
     controls = len(CONTROLS.findall(text))
     if controls > max(3, len(text) // 100):
         raise InputError(path, f"not text: {controls} control characters", hint="give the OCR text, not a binary file")
+    if is_json(text):  # a cloud OCR result: its keys are Latin, its values the copy
+        text = "".join(json_copy(text))
     han = len(HAN_RE.findall(text))
     letters = han + len(LATIN.findall(text))
     if letters and han < MIN_HAN_SHARE * letters:

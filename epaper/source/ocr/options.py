@@ -18,6 +18,9 @@ class ImportOptions:
     quote_style: Literal["auto", "curly", "corner"] = "auto"  # auto: 「」 for Traditional input without “”
     halfwidth_alnum: bool = True  # full-width digits, Latin letters and ％ → ASCII (１５．４ → 15.4)
     fix_dash_yi: bool = True  # lone '-' → 一 before a word such as 把手 (always reported, fixed or not)
+    read_markup: bool = True  # Markdown/HTML of OCR exports: headings give the deck, the marks are dropped
+    remove_chrome: bool = True  # web-page navigation, share links, copyright and ICP footers → removed.txt
+    close_up_spacing: bool = True  # OCR with a space after every character (Tesseract style) closed up
     overwrite: bool = False  # replace an existing, non-empty output folder
     number: int | None = None  # 总第N期 for issue.toml; None writes 1, marked as a placeholder
     editor: str = "待定"  # 责任编辑 of every page: to be filled in

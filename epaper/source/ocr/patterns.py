@@ -31,7 +31,8 @@ PAREN_DATELINE = re.compile(f"^(?P<dl>[（(〔【\\[]{S}(?:{AGENCIES}){S}(?:記�
 # Taiwan and Hong Kong papers open with the reporter and the place: 〔記者王小明／新竹報導〕, 【記者陳美玲／台北報導】.
 REPORTED_FROM = re.compile(f"^(?P<dl>[〔【\\[（(]{S}(?:(?:本報|本报|特派|駐地|驻地)?(?:記者|记者)|本報|本报)"
                            f"[^〔〕【】\\[\\]（）()]{{1,30}}?[／/]{S}[{HANS}]{{1,8}}{S}(?:報導|报道|報道|报导|電|电)"
-                           f"{S}[〕】\\]）)])")
+                           f"{S}[〕】\\]）)]"
+                           f"|(?:記者|记者)[^〔〕【】\\[\\]（）()／/，。]{{2,12}}[／/]{S}[{HANS}]{{1,8}}{S}(?:報導|報道))")
 # The start of a dateline, to join a dateline that a column break cut in two (新华社南京12月1 / 9日电).
 DATELINE_START = re.compile(f"^[【\\[〔]?{S}(?:{SELF}|{AGENCIES})")
 DATELINE_INLINE = re.compile(
@@ -41,6 +42,8 @@ DATELINE_INLINE = re.compile(
 # Page furniture that OCR picks up with the text: folio (第3版), date line, editor credits, jump lines (下转第2版).
 FURNITURE = re.compile(f"^(?:第{S}\\d+{S}版|\\d{{4}}{S}年{S}\\d{{1,2}}{S}月{S}\\d{{1,2}}{S}日{S}(?:星期|周|週)|"
                        f"责任编辑|責任編輯|美{S}编|美{S}編|校{S}对|校{S}對|版式设计|[（(]{S}(?:下转|上接|下轉){S}第)")
+
+FURNITURE_REASON = "page furniture the layout prints itself (folio, date, editor, jump line)"
 
 # Labels before names in a byline; the layout prints 记者 and 通讯员 itself ("本报讯（记者　X　通讯员　Y）").
 REPORTER_LABELS = ("本报记者", "本報記者", "新华社记者", "新華社記者", "本报见习记者", "本報見習記者", "见习记者",
@@ -108,7 +111,9 @@ CHROME_LINES = (
     (re.compile(f"^(?=.{{0,40}}$)[【\\[（(]?{S}(?:责任编辑|責任編輯|编辑|編輯|校对|校對|审核|審核|终审|終審|监制|監製|"
                 f"值班编辑|值班編輯|美编|美編|版式设计|版式設計){S}[：:]"),
      "editor credit line (the layout prints 责任编辑 itself)", True),
-    (re.compile(f"^(?=.{{0,40}}$)(?!.*[，。,])[^0-9]{{0,16}}\\d{{4}}{S}年{S}\\d{{1,2}}{S}月{S}\\d{{1,2}}{S}日{S}"
+    (re.compile(f"^{S}[A-Z]{{1,2}}{S}\\d{{1,2}}{S}[{HANS}]{{2,6}}{S}$"),
+     "page label (版次 and 版名: the layout prints its own)", True),
+    (re.compile(f"^(?=.{{0,40}}$)(?!.*[，。,])[^0-9]{{0,16}}\\d{{2,4}}{S}年{S}\\d{{1,2}}{S}月{S}\\d{{1,2}}{S}日{S}"
                 "(?:星期|周|週|禮拜|礼拜)[一二三四五六日天]"),
      "date line of the page (the layout prints the issue date itself)", True),
 )
@@ -123,8 +128,8 @@ NAV_WORDS = frozenset(
     "专题 專題 客户端 English Home Print Close".split())
 NAV_SPLIT = re.compile(f"[{S[1:-2]}|｜/／>＞»›·•、【】\\[\\]（）()<]+")
 # A scan's page break written into the text: === 第2頁 ===, -- 3 --, [page 4]
-PAGE_BREAK = re.compile(f"^[-=—─_*\\s\\[【（(]*(?:第{S}[0-9一二三四五六七八九十百]+{S}[頁页張张]|[Pp]age{S}\\d+|\\d{{1,3}})"
-                        f"[-=—─_*\\s\\]】）)]*$")
+PAGE_BREAK = re.compile(f"^[-=—─_*\\s\\[【（(]*(?:第{S}[0-9一二三四五六七八九十百]+{S}[頁页張张版](?:{S}[{HANS}]{{1,6}})?|"
+                        f"[Pp]age{S}\\d+|\\d{{1,3}})[-=—─_*\\s\\]】）)]*$")
 # 2024-12-19专栏：… at the start of an exported item: a date and a section, then the copy
 DATE_PREFIX = re.compile(f"^{S}\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}{S}(?:[{HANS}]{{0,10}}{S}[：:]{S}|(?=[{HANS}]))")
 HTML_ENTITIES = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
@@ -139,23 +144,62 @@ _DATE_FORMS = (
 )
 
 
+# Taiwan papers date by the Republic: 中華民國113年12月19日 星期四 (year + 1911)
+_ROC_DATE = re.compile(f"(?:中華民國|中华民国|民國|民国){S}(\\d{{2,3}}){S}年{S}(\\d{{1,2}}){S}月{S}(\\d{{1,2}}){S}日"
+                       f"(?=.{{0,12}}(?:星期|週|周|禮拜)|{S}$)")
+
+
+# 一九四九年十月一日 星期六 in the furniture of older pages
+_HAN_DIGITS = "〇一二三四五六七八九零"
+_HAN_DATE = re.compile(f"^(?=.{{0,40}}$)(?!.*[，。,])[^〇零一二三四五六七八九]{{0,12}}([〇零一二三四五六七八九]{{4}}){S}年{S}"
+                       f"([一二三四五六七八九十]{{1,3}}){S}月{S}([一二三四五六七八九十廿卅]{{1,3}}){S}日")
+
+
 def date_in(line: str) -> tuple[_dt.date, str] | None:
-    """The issue date a line of furniture states (2024年12月19日 星期四, a YYYY-MM-DD prefix, 发布时间：…), or None."""
+    """The issue date a line of furniture states (2024年12月19日 星期四, a YYYY-MM-DD prefix, 发布时间：…,
+    中華民國113年12月19日), or None."""
     for form in _DATE_FORMS:
         m = form.search(line)
         if m:
             try:
-                return _dt.date(*map(int, m.groups())), m.group().strip()
+                day = _dt.date(*map(int, m.groups()))
             except ValueError:
                 continue
+            if 1800 <= day.year <= 2999:  # the range issue.toml accepts
+                return day, m.group().strip()
+    m = _ROC_DATE.search(line)
+    if m:
+        try:
+            return _dt.date(int(m.group(1)) + 1911, int(m.group(2)), int(m.group(3))), m.group().strip()
+        except ValueError:
+            return None
+    m = _HAN_DATE.search(line)
+    if m:
+        year = int("".join(str(_HAN_DIGITS.index(c) % 10) for c in m.group(1)))
+        try:
+            day = _dt.date(year, _han_number(m.group(2)), _han_number(m.group(3)))
+        except ValueError:
+            return None
+        return (day, line[m.start(1):m.end()].strip()) if 1800 <= day.year <= 2999 else None
     return None
+
+
+def _han_number(s: str) -> int:
+    """一 … 三十一 (also 廿, 卅) as a number."""
+    tens = {"十": 10, "廿": 20, "卅": 30}
+    if s[0] in tens:
+        return tens[s[0]] + (_HAN_DIGITS.index(s[1]) % 10 if len(s) > 1 else 0)
+    if len(s) > 1 and s[1] == "十":
+        return (_HAN_DIGITS.index(s[0]) % 10) * 10 + (_HAN_DIGITS.index(s[2]) % 10 if len(s) > 2 else 0)
+    return _HAN_DIGITS.index(s[0]) % 10
 
 # A photo caption's mark in Taiwan and Hong Kong papers (▲ 市民在公園賞梅。), also used on the mainland.
 CAPTION_MARK = re.compile(f"^[▲△▼►■◆]{S}")
-# 圖／記者張三攝, （圖／中央社）: the picture's source after 圖／ (the 攝 optional)
-PHOTO_BY = re.compile(f"[（(]?{S}[圖图]{S}[／/：:]{S}(?P<who>[^（）()／/。，：:]{{2,24}}?){S}(?:[／/]?{S}[攝摄](?:影)?)?"
+# 圖／記者張三攝, （圖／中央社）, 摄影：本报记者 张三: the picture's source after 圖／ or 摄影： (the 攝 optional)
+PHOTO_BY = re.compile(f"[（(]?{S}(?:[圖图]片?|[摄攝]影){S}[／/：:]{S}(?P<who>[^（）()／/。，：:]{{2,24}}?){S}(?:[／/]?{S}[攝摄](?:影)?)?"
                       f"{S}[）)]?{S}$")
 # Sources that are not a photographer: kept in the caption as printed (the layout would print “X 摄”)
 SOURCE_NOTE = re.compile(f"[（(]?{S}(?:[圖图]{S}[／/：:]{S})?(?:本報|本报|報社|报社)?(?:資料(?:圖片|照片|相片|圖|图)|"
                          f"资料(?:图片|照片|图)|(?:圖片|图片|照片)?(?:取自|翻攝自|翻摄自|截自)[^（）()]{{0,14}}|"
-                         f"[^（）()。，／/]{{1,16}}(?:提供|供圖|供图|供稿)){S}[）)]?{S}$")
+                         f"[^（）()。，／/]{{1,16}}(?:提供|供圖|供图|供稿)|(?:新华社|新華社|中新社|中新網|中新网)[^（）()。，]{{0,8}}?[发發])"
+                         f"{S}[）)]?{S}$")

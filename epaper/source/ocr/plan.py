@@ -36,6 +36,7 @@ class PlanPage:
     articles: list[PlacedArticle]
     slot: bool = False  # the template has a house-ad slot (house_ad = true)
     house_ad: str = ""  # the house-ad slot a trial layout gave the page, e.g. "233 × 95 mm", else ""
+    origin: int = 0  # the input page (file) its articles come from
 
 
 @dataclass
@@ -52,7 +53,7 @@ def plan_issue(meta: IssueMeta, pages: list[list[PlacedArticle]], folder: Path |
     its articles and paper.toml (if any) already written: a small draft is laid out there to choose, and a
     paper.toml the import wrote gets the chosen layout. Without `folder`, pages map one to one onto front/inside."""
     if folder is None:
-        return Plan(BROADSHEET, [_page(None, i, list(p)) for i, p in enumerate(pages)])
+        return Plan(BROADSHEET, [_page(None, i, list(p), i) for i, p in enumerate(pages)])
     paper_file = folder / "paper.toml"
     written = paper_file.is_file() and paper_file.read_text(encoding="utf-8").startswith(WRITTEN_PAPER)
     if written:
@@ -73,7 +74,7 @@ def plan_issue(meta: IssueMeta, pages: list[list[PlacedArticle]], folder: Path |
         split = _split(pages, layout)
         if not last and (len(split) > len(pages) or chars > TRIAL_CHARS):
             continue  # a smaller page only for copy it holds page for page, as a trial layout shows
-        plan = Plan(name, [_page(layout, i, p) for i, p in enumerate(split)])
+        plan = Plan(name, [_page(layout, i, p, origin) for i, (origin, p) in enumerate(split)])
         if chars <= TRIAL_CHARS:
             if _trial(meta, plan, folder, layout, grow=last):
                 break
@@ -81,7 +82,7 @@ def plan_issue(meta: IssueMeta, pages: list[list[PlacedArticle]], folder: Path |
                 continue
         break
     if plan is None:
-        plan = Plan(candidates[-1], [_page(None, i, list(p)) for i, p in enumerate(pages)])
+        plan = Plan(candidates[-1], [_page(None, i, list(p), i) for i, p in enumerate(pages)])
     if written:
         _set_layout(paper_file, plan.layout)
         plan.chosen = True
@@ -110,15 +111,15 @@ def render(meta: IssueMeta, plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _page(layout: Layout | None, index: int, articles: list[PlacedArticle]) -> PlanPage:
+def _page(layout: Layout | None, index: int, articles: list[PlacedArticle], origin: int) -> PlanPage:
     """Page 1 is the front page (报头), the others inside pages; a template with a house-ad slot when the layout
     has one."""
     kind = "front" if index == 0 else "inside"
     if layout is None:
-        return PlanPage(kind, articles)
+        return PlanPage(kind, articles, origin=origin)
     name = next((t for t in FILL[kind] if t in layout.templates), kind)
     template = layout.templates.get(name)
-    return PlanPage(name, articles, slot=bool(template and template.house_ad))
+    return PlanPage(name, articles, slot=bool(template and template.house_ad), origin=origin)
 
 
 def _chars(article: Article) -> int:
@@ -141,22 +142,23 @@ def _free(layout: Layout, template: str) -> int:
     return layout.columns * layout.lines - zones
 
 
-def _split(pages: list[list[PlacedArticle]], layout: Layout) -> list[list[PlacedArticle]]:
-    """Each input page, cut before the article that would take it past SPLIT_AT of its free area."""
-    out: list[list[PlacedArticle]] = []
-    for page in pages:
+def _split(pages: list[list[PlacedArticle]], layout: Layout) -> list[tuple[int, list[PlacedArticle]]]:
+    """Each input page, cut before the article that would take it past SPLIT_AT of its free area; with the
+    index of the input page each part comes from."""
+    out: list[tuple[int, list[PlacedArticle]]] = []
+    for origin, page in enumerate(pages):
         current: list[PlacedArticle] = []
         used = 0.0
         for placed in page:
             need = _estimate(placed.article, layout)
-            room = SPLIT_AT * _free(layout, _page(layout, len(out), []).template)
+            room = SPLIT_AT * _free(layout, _page(layout, len(out), [], origin).template)
             if current and used + need > room:
-                out.append(current)
+                out.append((origin, current))
                 current, used = [], 0.0
             current.append(placed)
             used += need
         if current:
-            out.append(current)
+            out.append((origin, current))
     return out
 
 
@@ -186,10 +188,14 @@ def _trial(meta: IssueMeta, plan: Plan, folder: Path, layout: Layout, grow: bool
             palette = load_palette(FONTS, traditional=issue.paper.is_traditional)
             strings = Strings(layout.folders, issue.paper.language)
             composer = _composer(palette, composition_settings(issue.paper), layout.body_size)
-            results = [layout_page(issue, page, layout, composer, strings) for page in issue.pages]
-        except (EpaperError, OSError, KeyError):
-            return False  # the draft does not load or the fonts are missing: the import and build say why
-        over = next((i for i, r in enumerate(results) if any(f.severity == "error" for f in r.findings)), None)
+            results, over = [], None
+            for i, page in enumerate(issue.pages):  # up to the first page that does not fit
+                results.append(layout_page(issue, page, layout, composer, strings))
+                if any(f.severity == "error" for f in results[-1].findings):
+                    over = i
+                    break
+        except Exception:  # noqa: BLE001 — the trial only informs the plan: the import and build say what is wrong
+            return False
         if over is None:
             for page, result in zip(plan.pages, results):
                 zone = result.zones.get("house-ad")
@@ -199,9 +205,18 @@ def _trial(meta: IssueMeta, plan: Plan, folder: Path, layout: Layout, grow: bool
         page = plan.pages[over]
         if not grow or len(page.articles) < 2:
             return False
-        plan.pages.insert(over + 1, PlanPage("", [page.articles.pop()]))
-        plan.pages = [_page(layout, i, p.articles) for i, p in enumerate(plan.pages)]  # page 1 front, others inside
-        # the next page may now be too full: the loop cuts it in turn
+        # keep the articles that make up about three quarters of the estimate (at least one moves): an overfull
+        # page is the slowest to lay out, so few rounds
+        sizes = [_estimate(p.article, layout) for p in page.articles]
+        keep = max(1, min(len(sizes) - 1, sum(1 for k in range(len(sizes)) if sum(sizes[:k + 1]) <= 0.75 * sum(sizes))))
+        moved, page.articles[:] = page.articles[keep:], page.articles[:keep]
+        later = plan.pages[over + 1] if over + 1 < len(plan.pages) else None
+        if later is not None and later.origin == page.origin:
+            later.articles[:0] = moved  # onto the next part of the same input page
+        else:
+            plan.pages.insert(over + 1, PlanPage("", moved, origin=page.origin))
+        # page 1 front, the others inside; the next page may now be too full: the loop cuts it in turn
+        plan.pages = [_page(layout, i, p.articles, p.origin) for i, p in enumerate(plan.pages)]
     return False
 
 
@@ -213,6 +228,8 @@ def _notes(plan: Plan, inputs: int) -> list[str]:
         notes.append(f"issue.toml: {inputs} input page(s) became {len(plan.pages)} pages: the copy of a page "
                      "did not fit one page")
     for i, page in enumerate(plan.pages, 1):
+        if plan.laid_out and not page.house_ad:
+            continue  # laid out: the copy fills the page
         if page.house_ad:
             notes.append(f"issue.toml page {i}: a house-ad slot (公益广告) of {page.house_ad} takes what the copy "
                          "leaves at the foot; put a public-service ad or more copy there")

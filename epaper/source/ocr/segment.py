@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from .clean import Removed
 from .log import Log
-from .patterns import CAPTION_MARK, DATELINE, DATELINE_INLINE, DATELINE_START, FURNITURE, SOURCE_NOTE
+from .patterns import (CAPTION_MARK, DATELINE, DATELINE_INLINE, DATELINE_START, FURNITURE, FURNITURE_REASON,
+                       SOURCE_NOTE)
 from .recognise import (Byline, Credit, headline_like, match_byline_lead, match_byline_line, match_credit,
                         match_dateline, opens_byline, paren_byline)
 from .clean import BOLD_LEVEL
@@ -156,9 +157,11 @@ def assign_roles(units: list[Unit], col: float | None, marks: Marks = Marks()) -
     to the first one that is a full column line running on into the next (column text, not a headline)."""
     headings = any(level < BOLD_LEVEL for level in marks.levels.values())  # # or <h1>: the markup says it all
     if headings or marks.classical:
+        lengths = sorted(len(han_only(x.text.text)) for x in units if x.kind == "text") or [0]
+        full = lengths[int(0.9 * (len(lengths) - 1))]  # a full column line
         for i, u in enumerate(units):
             if u.kind == "text" and not _body_sentence(u.text.text) and \
-                    (u.text.line in marks.levels or _classical_head(units, i, marks)):
+                    (u.text.line in marks.levels or _classical_head(units, i, marks, full)):
                 u.role = "head"
                 if marks.classical and BRACKETED.match(u.text.text):  # [滬上冬賑]: the brackets mark a headline
                     inner = u.text.strip()
@@ -229,12 +232,18 @@ def _kicker_like(units: list[Unit], i: int) -> bool:
     u = units[i]
     nxt = units[i + 1] if i + 1 < len(units) else None
     core = u.text.text.strip(SPACES)
-    return u.kind == "text" and core[-1:] in "，：,:" and 4 <= len(han_only(core)) <= KICKER_MAX and \
-        not re.search("[。；！？]", core) and nxt is not None and nxt.kind == "text" and nxt.gap == 0 and \
-        headline_like(nxt.text.text)
+    if not (u.kind == "text" and core[-1:] in "，：,:" and 4 <= len(han_only(core)) <= KICKER_MAX and
+            not re.search("[。；！？]", core) and (i == 0 or u.gap > 0) and nxt is not None and nxt.kind == "text"
+            and nxt.gap == 0 and headline_like(nxt.text.text)):
+        return False
+    # A column line ending in a comma looks the same: only a deck standing over a dateline or byline is one.
+    j = i + 1
+    while j < len(units) and j <= i + 3 and units[j].kind == "text" and headline_like(units[j].text.text, False):
+        j += 1
+    return j < len(units) and units[j].kind in ("dateline", "byline")
 
 
-def _classical_head(units: list[Unit], i: int, marks: Marks) -> bool:
+def _classical_head(units: list[Unit], i: int, marks: Marks, full: int) -> bool:
     """On an unpunctuated page every line looks like a headline: only a bracketed line ([…], 【…】), or a short
     line over a longer one after a line that ended short (a story's end, not text running on), is one."""
     u = units[i]
@@ -248,8 +257,6 @@ def _classical_head(units: list[Unit], i: int, marks: Marks) -> bool:
         return False
     if nxt.kind == "text" and len(han_only(nxt.text.text)) <= n + 4:
         return False
-    lengths = sorted(len(han_only(x.text.text)) for x in units if x.kind == "text")
-    full = lengths[int(0.9 * (len(lengths) - 1))]  # a full column line
     prev = units[i - 1] if i else None
     # text running on across a page break: the line before the break is a full one
     return prev is None or prev.kind != "text" or len(han_only(prev.text.text)) < 0.9 * full or \
@@ -305,14 +312,13 @@ class _Grouper:
         if u.kind == "byline":
             self.byline(u, nxt)
         elif u.kind == "furniture":
-            self.removed.append(Removed("page furniture the layout prints itself (folio, date, editor, jump line)",
-                                        u.text))
+            self.removed.append(Removed(FURNITURE_REASON, u.text))
         elif u.kind in ("caption", "credit"):
             self.caption(u, nxt)
         elif u.kind == "source" and (last := self._last_caption(u)) is not None:
             last.text = last.text + u.text.strip()  # the source stays with the caption, as printed
         else:
-            u.kind = "text"  # a source note with no caption above it is text like any other
+            u.kind = "text"  # text; or a source note with no caption above it, which is text like any other
             if self.cur is None or self.cur.photo_news is not None:
                 self.start([])  # text with no headline of its own: an article whose title is to be written
             assert self.cur is not None
@@ -436,8 +442,9 @@ def _gather_caption(cur: Draft | None, u: Unit) -> Unit:
     over several lines, or a caption line followed by a credit line)."""
     parts = [u.text] if u.text else []
     gap = u.gap
-    while cur is not None and (gap == 0 or not parts) and cur.units and cur.units[-1].kind == "text" and \
-            cur.units[-1].role == "body":
+    marked = u.raw is not None and CAPTION_MARK.match(u.raw.text) is not None  # ▲ opens the caption: nothing before
+    while not marked and cur is not None and (gap == 0 or not parts) and cur.units and \
+            cur.units[-1].kind == "text" and cur.units[-1].role == "body":
         prev = cur.units[-1]
         if parts and ends_sentence(prev.text.text):
             break

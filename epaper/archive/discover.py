@@ -1,0 +1,163 @@
+"""An archive root in; its issues out (every folder holding issue.toml under a paper.toml), each with the content hash
+of everything its build reads (issue files, paper.toml, layouts, the font palette, epaper's code and options)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from .. import __version__
+from ..errors import EpaperError
+from ..source.folder import find_paper_toml, load_paper
+
+PACKAGE = Path(__file__).resolve().parent.parent
+# the libraries whose output lands in the files: a new WeasyPrint or Pillow is a new build
+LIBRARIES = ("weasyprint", "pydyf", "fonttools", "pillow", "pypdfium2", "pikepdf", "ebooklib", "jinja2", "lxml")
+
+# epaper's code that no build runs: the importer, the commands, the server and the archive's driver. A change
+# there rebuilds nothing; a change anywhere else in epaper/ rebuilds every issue.
+NOT_BUILD = ("source/ocr", "cli.py", "serve.py", "__main__.py", "archive/cli.py", "archive/run.py",
+             "archive/discover.py")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One issue folder of the archive, with what the driver needs before building it."""
+
+    path: Path  # absolute issue folder
+    rel: str  # its path from the archive root, POSIX: the issue's name in reports
+    paper_file: Path | None  # None: no paper.toml in the folder or above (the build reports it)
+    paper_slug: str = ""
+    language: str = "zh-CN"
+    layout: str = ""
+    site_url: str = ""
+    date: str = ""  # from issue.toml when it parses; "" otherwise (the build reports why)
+    edition: str = ""
+
+    @property
+    def slug(self) -> str:
+        """The build's output stem (Issue.slug), or '' when issue.toml does not parse."""
+        if not self.date:
+            return ""
+        return f"{self.paper_slug}-{self.date}" + (f"-{self.edition}" if self.edition else "")
+
+
+def _skip(part: str) -> bool:
+    return part.startswith(".") or part in ("node_modules", "__pycache__")
+
+
+def find_issues(root: Path, exclude: tuple[Path, ...] = ()) -> list[Found]:
+    """Every folder under root holding issue.toml, sorted by path; hidden folders and `exclude` (the output
+    folder, when it lies inside root) are not searched."""
+    root = Path(root).resolve()
+    excluded = [Path(e).resolve() for e in exclude]
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not _skip(d) and (here / d).resolve() not in excluded)
+        if "issue.toml" in filenames:
+            found.append(_describe(root, here))
+            dirnames[:] = []  # an issue folder holds articles/ and images/, never another issue
+    return sorted(found, key=lambda f: f.rel)
+
+
+@lru_cache(maxsize=None)
+def _paper(paper_file: Path) -> tuple[str, str, str, str]:
+    try:
+        paper = load_paper(paper_file)
+    except EpaperError:
+        # the build of each of its issues stops with the message: the folder name stands in meanwhile
+        return paper_file.parent.name, "zh-CN", "", ""
+    return paper.slug, paper.language, paper.layout, paper.site_url
+
+
+def _describe(root: Path, folder: Path) -> Found:
+    rel = folder.relative_to(root).as_posix() or "."
+    try:
+        paper_file = find_paper_toml(folder)
+    except EpaperError:
+        return Found(folder, rel, None)
+    slug, language, layout, site_url = _paper(paper_file)
+    date, edition = "", ""
+    try:
+        data = tomllib.loads((folder / "issue.toml").read_text(encoding="utf-8"))
+        if isinstance(data.get("date"), dt.date):
+            date = data["date"].isoformat()
+        edition = str(data.get("edition", ""))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        pass
+    return Found(folder, rel, paper_file, slug, language, layout, site_url, date, edition)
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def tree_digest(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()) -> str:
+    """SHA-256 over every file's path (relative) and content under folder, hidden files and the relative paths
+    `leave_out` (files or folders) left out."""
+    h = hashlib.sha256()
+    folder = Path(folder)
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath).relative_to(folder)
+        dirnames[:] = sorted(d for d in dirnames if not _skip(d) and (here / d).as_posix() not in leave_out)
+        for name in sorted(filenames):
+            if name.startswith(".") or (suffixes and not name.endswith(suffixes)) or \
+                    (here / name).as_posix() in leave_out:
+                continue
+            path = Path(dirpath) / name
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + _file_digest(path).encode() + b"\n")
+    return h.hexdigest()
+
+
+def code_version(layouts: Path, fonts: Path) -> str:
+    """What every issue's build shares: epaper's version and source, the libraries drawing the files, the layouts
+    and the font palette. System fonts are not hashed: after a font upgrade, rebuild with --force."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = ""
+    parts = {"epaper": __version__, "code": tree_digest(PACKAGE, (".py", ".toml", ".jinja", ".css", ".js"), NOT_BUILD),
+             "libraries": versions, "layouts": tree_digest(layouts), "palette": _file_digest(fonts / "palette.toml")}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _stats(found: Found) -> dict[str, list[int]]:
+    """Size and modification time (ns) of every file the issue's hash covers, by path."""
+    files = [found.paper_file] if found.paper_file is not None else []
+    for dirpath, dirnames, filenames in os.walk(found.path):
+        dirnames[:] = [d for d in dirnames if not _skip(d)]
+        files += [Path(dirpath) / n for n in filenames if not n.startswith(".")]
+    out = {}
+    for path in files:
+        st = path.stat()
+        out[str(path)] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
+def issue_digest(found: Found, known: dict | None = None) -> dict:
+    """The issue's content hash (its files and its paper.toml) with the files' sizes and times: {"digest", "stat"}.
+
+    `known` is the same record from the last run: when no file was added, removed, resized or touched since, its
+    digest is reused without reading the files again (as make and rsync decide; --force reads everything)."""
+    stat = _stats(found)
+    if known and known.get("stat") == stat and known.get("digest"):
+        return known
+    h = hashlib.sha256()
+    if found.paper_file is not None:
+        h.update(b"paper\0" + _file_digest(found.paper_file).encode())
+    h.update(b"issue\0" + tree_digest(found.path).encode())
+    return {"digest": h.hexdigest(), "stat": stat}
