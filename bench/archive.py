@@ -71,6 +71,8 @@ def run(root: Path, out: Path, workers: int, formats: list[str]) -> dict:
     started = time.monotonic()
     proc = subprocess.run(archive_command(root, out, workers, formats), cwd=REPO, capture_output=True, text=True)
     wall = time.monotonic() - started
+    if not (out / "archive-report.json").is_file():
+        raise SystemExit(f"the command failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     report = json.loads((out / "archive-report.json").read_text(encoding="utf-8"))
     if report["failed"]:
         raise SystemExit(f"{report['failed']} issues failed:\n{proc.stdout[-3000:]}")
@@ -78,7 +80,11 @@ def run(root: Path, out: Path, workers: int, formats: list[str]) -> dict:
     rss: dict[str, float] = {}
     for r in built:
         rss[r["worker"]] = max(rss.get(r["worker"], 0.0), r["worker_rss_mib"])
+    site = out / "site"
+    iiif_bytes = sum(f.stat().st_size for f in site.glob("*/*/iiif/**/*") if f.is_file())
+    pages = sum(r.get("pages", 0) for r in built)
     return {"workers": workers, "wall": wall, "built": len(built), "skipped": report["skipped"],
+            "iiif_mib_per_page": iiif_bytes / (1 << 20) / pages if pages else 0.0,
             "site_seconds": report.get("site_seconds", 0.0),
             "cpu_per_issue": statistics.mean(r["cpu_seconds"] for r in built) if built else 0.0,
             "wall_per_issue": statistics.mean(r["seconds"] for r in built) if built else 0.0,
@@ -110,11 +116,12 @@ def table(n: int, pages: int, formats: list[str], runs: list[dict], resume: dict
              f"{n} generated issues of {pages} pages ({', '.join(formats)}), built from nothing by "
              "`epaper archive build` on a LocalCluster.", "",
              "| workers | wall s | issues/min | CPU s per issue | wall s per issue (in its worker) | "
-             "peak RSS per worker MiB | site files at the end s |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "peak RSS per worker MiB | site files at the end s | IIIF files MiB per page |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in runs:
         lines.append(f"| {r['workers']} | {r['wall']:.1f} | {60 * n / r['wall']:.1f} | {r['cpu_per_issue']:.2f} | "
-                     f"{r['wall_per_issue']:.2f} | {r['rss_per_worker']:.0f} | {r['site_seconds']:.2f} |")
+                     f"{r['wall_per_issue']:.2f} | {r['rss_per_worker']:.0f} | {r['site_seconds']:.2f} | "
+                     f"{r.get('iiif_mib_per_page', 0.0):.2f} |")
     if len(runs) >= 2:
         a, b = runs[0], runs[-1]
         lines.append("")

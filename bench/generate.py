@@ -382,7 +382,8 @@ class Engine:
         self.layout: Layout = load_layout(LAYOUTS, paper.layout)
         self.palette = load_palette(FONTS, traditional=paper.is_traditional)
         self.strings = Strings(self.layout.folders, paper.language)
-        self.composer = Composer(self.palette, composition_settings(paper), self.layout.body_size)
+        self.composer = Composer(self.palette, composition_settings(paper), self.layout.body_size,
+                                 self.layout.subhead_size)
         self.measured = 0
 
     def module(self, story: Story, shape: Shape, root: Path) -> Module:

@@ -12,9 +12,11 @@ subprocess, so peak RSS is that build's own (os.wait4 gives each child's rusage)
   2. builds it again in the same process (warm);
   3. renders the same final print HTML with WeasyPrint alone (HTML(...).write_pdf(), no checks), baseline (a);
   4. edits one article (one character of its first paragraph) and rebuilds, baseline (d).
-Besides: pandoc (Debian's /usr/bin/pandoc) makes an EPUB from the same articles as Markdown, baseline (b); and a
+Besides: pandoc (Debian's /usr/bin/pandoc) makes an EPUB from the same articles as Markdown, baseline (b); a
 child lays the issue out with the CJK composer and with a trivial one (fixed advances, greedy breaks, no kinsoku or
-justification) to show what composition costs.
+justification) to show what composition costs; and `epaper build` runs as a user runs it, a new process each time
+(cold, again with nothing changed, after a one-character edit), with the resident memory of all its processes
+together sampled from /proc (run_cli).
 """
 
 from __future__ import annotations
@@ -111,14 +113,7 @@ def child_build(issue_dir: Path, work: Path) -> dict:
                             "size": (work / "weasyprint-alone.pdf").stat().st_size}
     # (d) edit one article (one character) and rebuild: only its page is laid out and rendered again
     first = issue.pages[0].articles[0]
-    md = folder / "articles" / f"{first}.md"
-    text = md.read_text(encoding="utf-8")
-    head, sep, body = text.partition("+++\n\n")
-    for old, new in (("的", "之"), ("，", "；"), ("是", "系")):
-        if old in body:
-            body = body.replace(old, new, 1)
-            break
-    md.write_text(head + sep + body, encoding="utf-8")
+    edit_one_character(folder / "articles" / f"{first}.md")
     record["rebuild"], _ = staged()
     # each worker reports its own peak with every page (RUSAGE_CHILDREN would also count what a worker's
     # start inherits from this process before exec)
@@ -252,6 +247,84 @@ def run_child(args: list[str]) -> tuple[dict, dict]:
         raise RuntimeError(f"child {' '.join(args)} failed ({proc.returncode}):\n{tail}")
     usage = {"wall": time.perf_counter() - start, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss / 1024}
     return json.loads(out.decode().strip().splitlines()[-1]), usage
+
+
+EPAPER_CLI = [sys.executable, "-c", "import sys; from epaper.cli import app; sys.argv[0] = 'epaper'; sys.exit(app())"]
+
+
+def tree_rss(pid: int) -> float:
+    """MiB resident in `pid` and all its descendants now (from /proc: VmRSS of each)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+    tree, frontier = {pid}, {pid}
+    while frontier:
+        frontier = {c for c, p in parents.items() if p in frontier} - tree
+        tree |= frontier
+    kib = 0
+    for p in tree:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    kib += int(line.split()[1])
+        except OSError:
+            pass
+    return kib / 1024
+
+
+def run_tracked(command: list[str]) -> dict:
+    """Run a command; its wall time, CPU (its own and its reaped children's: the page workers) and the peak of
+    the resident memory of it and all its descendants together, sampled every 50 ms."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.05)
+    err = proc.stderr.read()
+    # poll() reaped the child; its rusage (children included) comes from RUSAGE_CHILDREN's growth instead
+    return {"wall": time.perf_counter() - start, "rss_all": peak, "returncode": proc.returncode,
+            "stderr": err.decode(errors="replace")[-2000:]}
+
+
+def run_cli(issue_dir: Path, work: Path) -> dict:
+    """`epaper build` (PDF + EPUB + web) as a user runs it, a new process each time: cold (empty OUT), again with
+    nothing changed, and after a one-character edit of page 1's first article."""
+    from epaper.source.folder import load_issue
+
+    folder = work / "cli-issue" / issue_dir.name
+    shutil.copytree(issue_dir, folder)
+    shutil.copy(issue_dir.parent / "paper.toml", folder.parent / "paper.toml")
+    out = work / "cli-out"
+    command = [*EPAPER_CLI, "build", str(folder), "-o", str(out)]
+    record = {}
+    for case in ("cold", "nochange", "edit"):
+        if case == "edit":
+            edit_one_character(folder / "articles" / f"{load_issue(folder).pages[0].articles[0]}.md")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = run_tracked(command)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if result["returncode"] != 0:
+            raise RuntimeError(f"epaper build ({case}) failed:\n{result['stderr']}")
+        result["cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        record[case] = result
+    return record
+
+
+def edit_one_character(md: Path) -> None:
+    """Change one character of an article's body in place, as an editor would."""
+    text = md.read_text(encoding="utf-8")
+    head, sep, body = text.partition("+++\n\n")
+    for old, new in (("的", "之"), ("，", "；"), ("是", "系")):
+        if old in body:
+            body = body.replace(old, new, 1)
+            break
+    md.write_text(head + sep + body, encoding="utf-8")
 
 
 def run_pandoc(issue_dir: Path, work: Path) -> dict | None:
@@ -396,6 +469,23 @@ def report(results: dict, info: dict, runs: int) -> str:
             share = median([c["cjk"]["compose"] / c["cjk"]["wall"] for c in comp])
             lines.append(f"| {name} | layout stage: share of its wall time inside compose_paragraph | | | "
                          f"{share:.0%} | | | |")
+    if any(res.get("cli") for res in results.values()):
+        lines += ["", "The command line, as a user runs it (`epaper build ISSUE -o OUT`: PDF + EPUB + web, a new process "
+                  "each time, page workers included; RSS = the peak of all its processes together, sampled every "
+                  "50 ms); ratio = wall time against WeasyPrint alone in the same run (baseline a):", "",
+                  "| issue | case | wall s | CPU s | peak RSS, all processes, MiB | wall / WeasyPrint alone |",
+                  "| --- | --- | ---: | ---: | ---: | ---: |"]
+        labels = {"cold": "cold build (empty OUT)", "nochange": "rebuild, nothing changed",
+                  "edit": "rebuild after a one-character edit (page 1)"}
+        for name, res in results.items():
+            if not res.get("cli"):
+                continue
+            alone = median([r["weasyprint"]["wall"] for r in res["runs"]])
+            for case, label in labels.items():
+                rows = [c[case] for c in res["cli"]]
+                wall = median([r["wall"] for r in rows])
+                lines.append(f"| {name} | {label} | {wall:.2f} | {median([r['cpu'] for r in rows]):.2f} | "
+                             f"{median([r['rss_all'] for r in rows]):.0f} | {fmt_ratio(wall, alone)} |")
     names = list(results)
     if len(names) == 2:
         small, large = (results[n]["runs"] for n in names)
@@ -462,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
                     res["pandoc"].append(pandoc)
                 compose, _ = run_child(["--child", "compose", "--issue", str(issue)])
                 res["compose"].append(compose)
+                res.setdefault("cli", []).append(run_cli(issue, out))
                 print(f"{name}: run {k + 1}/{runs} done", file=sys.stderr, flush=True)
             results[name] = res
             if args.json:  # after each issue, so that a long run that is stopped keeps what it measured

@@ -7,14 +7,16 @@ import json
 import multiprocessing
 import os
 import sys
-import tempfile
-import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from . import corrections
+from .atomic import write_atomic
+from .cache_layout import LayoutStore
+from .checks import text as textcheck
+from .checks.codes import finding
 from .checks.unplaced import check_unplaced
 from .environment import source_date_epoch
 from .errors import EpaperError, Finding, InputError, LayoutError, OptionError, did_you_mean
@@ -73,27 +75,6 @@ class BuildResult:
 Progress = Callable[[str], None]
 
 
-def write_atomic(target: Path, data: bytes | Callable[[Path], None]) -> None:
-    """Write to a temporary file beside the target, then move it into place: a failure leaves the old file intact."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        if callable(data):
-            os.close(fd)
-            data(tmp)
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.filename is None:
-            exc.filename = str(target)  # a full disk is reported naming the file (a write() error names none)
-        raise
-
-
 def prepare(issue_dir: Path, edition: str = "") -> tuple[Issue, Layout, Palette, Strings]:
     """Load and check everything a build reads before any output is touched."""
     fontmetrics.CACHE_DIR = FONTS / ".cache"
@@ -127,9 +108,7 @@ def check_glyphs(issue: Issue, palette: Palette) -> None:
     faces = [fontmetrics.load_metrics(role.file, role.family, issue.paper.language) for role in palette.roles.values()]
 
     def check(file: Path, key: str, text: str) -> None:
-        for ch in dict.fromkeys(text):
-            if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") or any(f.has(ch) for f in faces):
-                continue
+        for ch in textcheck.missing_glyphs(text, lambda c: any(f.has(c) for f in faces))[:1]:
             source = read_source(file)
             line = source[:source.index(ch)].count("\n") + 1 if ch in source else None
             raise InputError(file, f"no font of the palette has U+{ord(ch):04X} {ch!r}", line=line, key=key,
@@ -182,7 +161,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     check_unplaced(issue)  # E110: text the importer could not place stops the build until it is moved or deleted
     result = BuildResult(issue)
     for file in unplaced_articles(issue):
-        result.findings.append(Finding("W101", "warning", "article file is not on any page of the plan",
+        result.findings.append(finding("W101", "article file is not on any page of the plan",
                                        where=str(file), hint="add it to a page's articles in issue.toml"))
     out = Path(options.out)
     if "web" in options.formats:  # before any work: a site root of someone else's files is refused (exit 2)
@@ -194,11 +173,15 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     site_files: list[Path] = []
     names: list[str] = []
     with publishing(out, issue.slug, on_wait=progress) as staging:
+        # a corrected issue: the version readers have now keeps stable names of its own (OUT/<slug>.v1.pdf …)
+        result.outputs = corrections.keep_previous(out, issue)
         progress(f"laying out {len(issue.pages)} pages")
         title = epub_meta.epub_title(issue)
         cache_root = Path(options.cache_dir) if options.cache_dir else out / CACHE
         cache = page_pdfs.PageCache(cache_root / "pages") if options.cache else None
         renderer = page_pdfs.PageRenderer(cache, workers=options.workers)
+        # placed pages and composed paragraphs of earlier builds (epaper/cache_layout.py)
+        layout_store = LayoutStore(cache_root / "layout") if options.cache else None
         fonts = tuple(sorted({role.file for role in palette.roles.values()}))
 
         def render(page: PageLayout) -> None:
@@ -207,7 +190,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             renderer.submit(page_pdfs.PageJob(page.page.number, html, issue.root, (issue.root, LAYOUTS, FONTS), fonts))
 
         try:
-            pages = layout_issue(issue, layout, palette, strings, on_page=render)
+            pages = layout_issue(issue, layout, palette, strings, on_page=render, store=layout_store)
         except BaseException:
             renderer.cancel()
             raise
@@ -282,9 +265,10 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             from .render import opds  # the e-reader editions beside the issue's downloads, and SITE/opds.xml
             site_files += opds.publish(options.site or out / "site", issue, [staging / n for n in names])
     # the stable names: links through OUT/<slug>, which now points at this build's folder
-    result.outputs = [out / name for name in names] + site_files
+    result.outputs += [out / name for name in names] + site_files
     if cache is not None:
         cache.prune()
+        layout_store.prune()
     for edition in issue.paper.editions if options.editions and not options.edition else ():
         progress(f"building the {edition.language} edition ({edition.name})")  # re-composed: line counts change
         done = build(issue_dir, dataclasses.replace(options, edition=edition.name), progress)

@@ -61,13 +61,15 @@ def build(
     press_profile: Annotated[Optional[Path], typer.Option("--press-profile", help="The printer's CMYK ICC profile (PDF/X-4); default: PDF/X-1a naming IFRA26.")] = None,
     cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse pages rendered by earlier builds into --out when nothing they show changed.")] = True,
     workers: Annotated[int, typer.Option("--workers", min=0, help="Processes rendering pages; 0: one per core (at most 2); 1: none.")] = 0,
+    edition: Annotated[str, typer.Option("--edition", help="Build only this 繁简 edition of paper.toml's [[editions]] (its name), not the main issue.")] = "",
+    editions: Annotated[bool, typer.Option("--editions/--no-editions", help="Also build the editions in the other script that paper.toml asks for.")] = True,
 ) -> None:
     """Build the print PDF, the EPUB, the web e-paper and layout.json of each ISSUE_DIR into --out."""
     from .build import FORMATS, BuildOptions, build_many
 
     options = BuildOptions(out=out, formats=tuple(format) if format else FORMATS, marks=marks, strict=strict,
                            embed_fonts=embed_fonts, site=site, force_site=force_site, press=press, press_profile=press_profile,
-                           cache=cache, workers=workers)
+                           cache=cache, workers=workers, edition=edition, editions=editions)
     progress = _Progress()
     outcomes = build_many(issue_dirs, options, progress)
     progress.finish()
@@ -159,7 +161,7 @@ def preview(
     progress = _Progress()
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            result = run_build(issue_dir, BuildOptions(out=Path(tmp), formats=("pdf",)), progress)
+            result = run_build(issue_dir, BuildOptions(out=Path(tmp), formats=("pdf",), editions=False), progress)
         except EpaperError as exc:
             progress.finish()
             _fail(exc)

@@ -20,7 +20,8 @@ CORRECTION_FIELDS = {
 }
 # Characters the body's inline markup reads ({ruby|reading}, [link](…), raw HTML): a note is plain text.
 MARKUP = re.compile(r"[{}<>\[\]|]")
-LABEL = {"zh": "更正", "en": "Correction"}  # the word that opens the note, by the paper's language
+# The note's words (【更正】…) by the paper's language: correction_note in the layouts' strings.toml
+BASE_STRINGS = (Path(__file__).resolve().parent.parent / "layouts" / "base",)
 
 
 def read_corrections(src: TomlSource, tables: list[dict[str, Any]], articles: dict[str, Article]) -> tuple[Correction, ...]:
@@ -52,13 +53,16 @@ def _shown(value: Any) -> str:
     return value.isoformat() if isinstance(value, (dt.date, dt.time)) else repr(value)
 
 
-def with_notes(articles: dict[str, Article], corrections: tuple[Correction, ...], language: str) -> dict[str, Article]:
-    """Each corrected article with its 更正 notes as final paragraphs: every renderer already draws a paragraph."""
-    label = LABEL["zh" if language.lower().startswith("zh") else "en"]
+def with_notes(articles: dict[str, Article], corrections: tuple[Correction, ...], language: str,
+               folders: tuple[Path, ...] = BASE_STRINGS) -> dict[str, Article]:
+    """Each corrected article with its 更正 notes as final paragraphs: every renderer already draws a paragraph.
+    The words come from `folders`' strings.toml (correction_note, correction_date) in the paper's language."""
+    from .strings import Strings
+
+    words = Strings(folders, language) if corrections else None
     out = dict(articles)
     for c in corrections:
-        when = f"{c.when:%Y年%-m月%-d日}" if label == "更正" else f"{c.when:%Y-%m-%d}"
-        text = f"【{label}】{c.note}（{when}）" if label == "更正" else f"{label} ({when}): {c.note}"
+        text = words.fmt("correction_note", note=c.note, when=words.fmt("correction_date", date=c.when))
         article = out[c.article]
         out[c.article] = dataclasses.replace(article, body=(*article.body, Block("p", text)))
     return out
@@ -115,3 +119,27 @@ def mark_version(pdf_data: bytes, issue: Issue) -> bytes:
     pdf.docinfo["/ModDate"] = utc.strftime("D:%Y%m%d%H%M%SZ")
     pdf.docinfo["/IssueVersion"] = str(issue.version)
     return save(pdf)
+
+
+def keep_previous(out: Path, issue: Issue) -> list[Path]:
+    """Before a corrected issue is published, the outputs now in OUT (an earlier version) are copied to stable
+    names of their own, OUT/<slug>.v<N>.pdf (.epub, .layout.json), which no later build replaces. The version
+    of what is published is read from its layout.json (1 when it predates versions)."""
+    record = out / f"{issue.slug}.layout.json"
+    if issue.version == 1 or not record.is_file():
+        return []
+    try:
+        published = json.loads(record.read_text(encoding="utf-8"))["issue"].get("version", 1)
+    except (ValueError, KeyError, TypeError):
+        return []  # not a layout.json of ours: nothing is known to keep
+    if not isinstance(published, int) or published >= issue.version:
+        return []
+    kept = []
+    for suffix in (".pdf", ".epub", ".layout.json"):
+        source, target = out / f"{issue.slug}{suffix}", out / f"{issue.slug}.v{published}{suffix}"
+        if source.is_file() and not target.exists():
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_bytes(source.read_bytes())  # through the links: the bytes the readers were given
+            tmp.replace(target)
+            kept.append(target)
+    return kept

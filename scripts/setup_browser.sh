@@ -2,7 +2,8 @@
 # Set-up for tests/test_epub_reader.py (the EPUB opened by epub.js in headless Chromium), idempotent:
 #   - Debian's chromium at /usr/bin/chromium (never a browser downloaded by a test tool);
 #   - node and npm, from Debian, only when they are not on PATH already;
-#   - epub.js and JSZip into tests/reader/node_modules by `npm ci` (exact versions from the committed
+#   - the browser-side test tools of tests/reader/package.json (epub.js, JSZip, axe-core, DAISY Ace, Mirador) into
+#     tests/reader/node_modules by `npm ci` (exact versions from the committed
 #     package-lock.json; install scripts off), when node_modules is missing or older than the lock file.
 # Silent and quick when everything is there. Installing Debian packages needs root.
 # Usage: bash scripts/setup_browser.sh   (scripts/run.sh calls it before the tests)
@@ -29,9 +30,14 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
+# Every dependency of package.json must be there (a package added by a later commit is installed too).
+all_there() {
+  node -e 'const fs=require("fs"),p=process.argv[1];const d=require(p+"/package.json").dependencies||{};
+    process.exit(Object.keys(d).every(n=>fs.existsSync(p+"/node_modules/"+n+"/package.json"))?0:1)' "$READER"
+}
 if [ ! -f "$STAMP" ] || [ "$READER/package-lock.json" -nt "$STAMP" ] || [ "$READER/package.json" -nt "$STAMP" ] \
-   || [ ! -f "$READER/node_modules/epubjs/dist/epub.min.js" ] || [ ! -f "$READER/node_modules/jszip/dist/jszip.min.js" ]; then
-  echo "installing epub.js into $READER/node_modules (npm ci)" >&2
+   || ! all_there; then
+  echo "installing the browser-side test tools into $READER/node_modules (npm ci)" >&2
   npm ci --prefix "$READER" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
   touch "$STAMP"
 fi

@@ -126,3 +126,53 @@ def sample_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dst = tmp_path_factory.mktemp("samples") / "wujin-daily"
     shutil.copytree(SAMPLES, dst)
     return dst
+
+
+# --- built samples shared by the whole run ----------------------------------------------------------------------
+
+STRESS_ISSUE = REPO / "tests" / "fixtures" / "stress" / "2024-12-21"
+BUILT_SAMPLES = {"seed": SEED_ISSUE, "multi": MULTI_ISSUE, "stress": STRESS_ISSUE}
+
+
+@pytest.fixture(scope="session")
+def sample_pdf(tmp_path_factory: pytest.TempPathFactory):
+    """name ("seed", "multi", "stress") -> (BuildResult, print PDF path), each sample built once per test run
+    with the default options and formats=("pdf",). Read-only: a test that changes the files or the result
+    builds its own."""
+    from epaper.build import BuildOptions, build
+
+    built: dict[str, tuple] = {}
+
+    def get(name: str):
+        if name not in built:
+            result = build(BUILT_SAMPLES[name], BuildOptions(out=tmp_path_factory.mktemp(f"sample-{name}"),
+                                                             formats=("pdf",)))
+            built[name] = (result, next(p for p in result.outputs if p.suffix == ".pdf"))
+        return built[name]
+
+    return get
+
+
+def jumping_issue(tmp_path: Path) -> Path:
+    """The 4-page sample with one story moved from page 3 to page 2, so page 2 overflows."""
+    root = tmp_path / "wujin-daily"
+    shutil.copytree(SAMPLES, root)
+    issue = root / "2024-12-20" / "issue.toml"
+    text = issue.read_text("utf-8")
+    text = text.replace('"huamu-dongguan", "chongdianzhuang"]', '"huamu-dongguan", "chongdianzhuang", "mengxiang-xiaowu"]')
+    text = text.replace('"fudaozhan-hanjia", "mengxiang-xiaowu", "kangfu-zhandian"', '"fudaozhan-hanjia", "kangfu-zhandian"')
+    issue.write_text(text, "utf-8")
+    return issue.parent
+
+
+@pytest.fixture(scope="session")
+def jumped_sample(tmp_path_factory: pytest.TempPathFactory):
+    """(BuildResult, issue folder) of jumping_issue with `jumps = true`: page 2's longest story continues on page 3.
+    Print PDF and EPUB, built once per run; read-only like sample_pdf."""
+    from epaper.build import BuildOptions, build
+
+    tmp = tmp_path_factory.mktemp("jump")
+    folder = jumping_issue(tmp / "src")
+    toml = folder / "issue.toml"
+    toml.write_text(toml.read_text("utf-8").replace("number = 14322", "number = 14322\njumps = true"), "utf-8")
+    return build(folder, BuildOptions(out=tmp / "out", formats=("pdf", "epub"))), folder

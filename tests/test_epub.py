@@ -371,12 +371,12 @@ def test_failed_writes_raise_and_leave_nothing(sample1: Issue, tmp_path: Path) -
 
 def test_unwritable_dir_raises_even_as_root(sample1: Issue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What a read-only folder does to a non-root user, simulated (root ignores permissions)."""
-    from epaper.render import epub_zip
+    from epaper import atomic  # the one atomic write the EPUB goes through
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(epub_zip.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
     with pytest.raises(EpaperError, match="Permission denied"):
         build(sample1, tmp_path / "x.epub")
     assert list(tmp_path.iterdir()) == []

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from epaper.build import BuildOptions, build
 from epaper.errors import EpaperError
 from epaper.render import epub_images
 from epaper.render.epub import write_epub
@@ -23,9 +22,8 @@ from .test_web_cache import events, forbid
 
 
 @pytest.fixture(scope="module")
-def seed_pdf(tmp_path_factory) -> Path:
-    result = build(SEED_ISSUE, BuildOptions(out=tmp_path_factory.mktemp("out"), formats=("pdf",)))
-    return next(p for p in result.outputs if p.suffix == ".pdf")
+def seed_pdf(sample_pdf) -> Path:
+    return sample_pdf("seed")[1]  # built once per run (conftest.py)
 
 
 def cover_of(book: Path) -> Image.Image:

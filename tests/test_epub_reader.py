@@ -30,6 +30,8 @@ from epaper.model import Article, Issue
 from epaper.render.epub import article_label
 from epaper.source.folder import load_issue
 
+pytestmark = pytest.mark.slow  # two CLI builds and epub.js in Chromium
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "issues" / "wujin-daily" / "2024-12-20"  # 4 pages, 21 articles
 READER = REPO / "tests" / "reader"

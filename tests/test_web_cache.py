@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from epaper.build import LAYOUTS, BuildOptions, BuildResult, build
+from epaper.build import LAYOUTS, BuildResult
 from epaper.layout.grid import load_layout
 from epaper.render import derived_cache, web_images
 from epaper.render.derived_cache import DerivedCache
@@ -18,14 +18,11 @@ from epaper.render.pdf_pages import describe_pages
 from epaper.render.web import write_site
 from epaper.strings import Strings
 
-from .conftest import MULTI_ISSUE
-
 
 @pytest.fixture(scope="module")
-def multi(tmp_path_factory) -> tuple[BuildResult, Path]:
-    """The 4-page sample's build result and print PDF."""
-    result = build(MULTI_ISSUE, BuildOptions(out=tmp_path_factory.mktemp("out"), formats=("pdf",)))
-    return result, next(p for p in result.outputs if p.suffix == ".pdf")
+def multi(sample_pdf) -> tuple[BuildResult, Path]:
+    """The 4-page sample's build result and print PDF (built once per run, conftest.py)."""
+    return sample_pdf("multi")
 
 
 def events(caplog: pytest.LogCaptureFixture, kind: str) -> dict[str, int]:

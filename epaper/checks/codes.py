@@ -62,6 +62,8 @@ CODES: dict[str, Code] = {
     "I320": Code("info", "a house-ad slot (公益广告) fills what the copy leaves",
                  "place a 公益广告 or an ad there, or add copy: the slot shrinks to fit"),
     "E308": Code("error", "a story cannot jump to or from a page with pinned slots", "use a template without slots"),
+    "E309": Code("error", "the pins leave no arrangement that fits",
+                 "loosen or drop a pin; the page fits without them"),
     "E310": Code("error", "a module is missing from the rendered page",
                  "a layout bug: report it with the issue folder"),
     "E311": Code("error", "a module is rendered away from its planned place",

@@ -1,5 +1,5 @@
 """Built files in, findings out: PDF structure (embedded fonts; for press files PDF/X keys, output intent,
-TrimBox/BleedBox and no RGB anywhere) read with pikepdf, and EPUBs through EPUBCheck."""
+TrimBox/BleedBox and no RGB anywhere) read with pikepdf, and EPUBs read back with ebooklib and through EPUBCheck."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def check_outputs(paths: Iterable[Path | str]) -> list[Finding]:
         elif kinds[path] == "pdf":
             out.extend(check_pdf(path))
         elif path in epub_results:
-            out.extend(epub_results[path] + check_reader_quirks(path))  # 8xx: e-reader delivery (readers.py)
+            # the package as a reading library opens it (no Java needed), then 8xx: e-reader delivery (readers.py)
+            out.extend(epub_results[path] + check_package(path) + check_reader_quirks(path))
         elif kinds[path] == "azw3":  # the Kindle edition epaper makes with calibre: no checker for it here
             out.append(finding("W604", "AZW3 (Kindle) file not checked: epaper checks PDF and EPUB files",
                                where=str(path), hint="check the EPUB it was converted from"))
@@ -61,6 +62,25 @@ def output_kind(path: Path) -> str:
 
 
 # --- EPUB ----------------------------------------------------------------------------------------------------
+
+def check_package(path: Path) -> list[Finding]:
+    """E601 unless ebooklib, as a reading app's library would, opens the book and finds its title and every item
+    of the spine (the reading order) with content. Runs where EPUBCheck cannot (no Java); the language is E802's."""
+    from ebooklib import epub
+
+    try:
+        book = epub.read_epub(str(path), options={"ignore_ncx": True})  # the EPUB 3 nav is the contents
+    except Exception as exc:  # noqa: BLE001  ebooklib raises EpubException, KeyError, zipfile and lxml errors
+        return [finding("E601", f"the EPUB cannot be opened: {type(exc).__name__}: {exc}", where=str(path))]
+    out = [] if book.get_metadata("DC", "title") else [finding("E601", "the package has no dc:title", where=str(path))]
+    if not book.spine:
+        out.append(finding("E601", "the spine (reading order) is empty", where=str(path)))
+    for idref, _linear in book.spine:
+        item = book.get_item_with_id(idref)
+        if item is None or not item.get_content():
+            out.append(finding("E601", f"spine item '{idref}' is missing or empty", where=str(path)))
+    return out
+
 
 def check_epub(path: Path) -> list[Finding]:
     try:

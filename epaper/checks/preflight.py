@@ -21,6 +21,7 @@ from typing import Iterable, Iterator
 from ..errors import EnvironmentProblem, Finding, InputError, LayoutError
 from ..fonts import Palette, check_environment, load_palette
 from ..marks import marks_of
+from ..layout import fontmetrics
 from ..layout.grid import Layout, load_layout
 from ..layout.place import LEAD_ROLE, PageLayout, layout_issue
 from ..model import Article, Issue
@@ -135,8 +136,8 @@ def check_glyphs(issue: Issue, palette: Palette, strings: Strings, loaded: Loade
         face = palette[role]
         if not face.file.is_file():
             continue
-        cmap = textcheck.font_cmap(str(face.file), face.family)
-        for ch in textcheck.missing_glyphs(value, cmap):
+        metrics = fontmetrics.load_metrics(face.file, face.family, issue.paper.language)
+        for ch in textcheck.missing_glyphs(value, metrics.has):
             if article is not None:
                 candidates = [loaded.original(article.source, root)]
             else:

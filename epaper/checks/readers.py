@@ -47,14 +47,14 @@ def check_reader_quirks(path: Path) -> list[Finding]:
     except (OSError, zipfile.BadZipFile):
         return []
     with zf:
+        out: list[Finding] = []
         try:
             book = _Book(zf, path)
-        except (KeyError, ElementTree.ParseError, ValueError):
+            for rule in (_size, _language, _images, _documents, _fonts, _cover, _nav_depth, _fixed_layout, _series,
+                         _vertical, _kepub):
+                out.extend(rule(book))
+        except (KeyError, ElementTree.ParseError, ValueError):  # a part missing or broken: E601 (check_package)
             return []
-        out: list[Finding] = []
-        for rule in (_size, _language, _images, _documents, _fonts, _cover, _nav_depth, _fixed_layout, _series,
-                     _vertical, _kepub):
-            out.extend(rule(book))
     return out
 
 

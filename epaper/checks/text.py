@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Callable
 
 OPENERS = {"（": "）", "(": ")", "【": "】", "[": "]", "《": "》", "〈": "〉", "「": "」", "『": "』", "〔": "〕",
            "{": "}", "“": "”", "‘": "’", "〖": "〗"}
@@ -81,37 +81,24 @@ def position(text: str, offset: int) -> tuple[int, int]:
 
 # --- glyph coverage -----------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
-def font_cmap(file: str, family: str) -> frozenset[int]:
-    """Code points of the face named `family` in a font file or collection (the first face if none matches)."""
-    from fontTools.ttLib import TTCollection, TTFont
-
-    if file.lower().endswith((".ttc", ".otc")):
-        faces = TTCollection(file, lazy=True).fonts
-    else:
-        faces = [TTFont(file, lazy=True)]
-    chosen = faces[0]
-    for face in faces:
-        names = {str(n) for n in face["name"].names if n.nameID in (1, 16)}
-        if family in names:
-            chosen = face
-            break
-    return frozenset(chosen.getBestCmap())
-
+# The one coverage check: `epaper check` (E202, per face that draws the text) and the build (InputError, any
+# face of the palette) both ask missing_glyphs, with the faces' cmaps as fontmetrics reads and caches them.
 
 def needs_glyph(ch: str) -> bool:
-    """Whether a character must be in the font: not a line break, a control or a variation selector."""
+    """Whether a character must be in the font: not white space, a control, a format character or a variation
+    selector (HarfBuzz draws spaces without a glyph, hides default-ignorables; selectors ride on the base's cmap14)."""
     cp = ord(ch)
-    if ch in "\n\r\t" or unicodedata.category(ch) == "Cc":
+    if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf"):
         return False
-    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:  # variation selectors ride on the base's cmap14
+    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
         return False
     return True
 
 
-def missing_glyphs(text: str, cmap: frozenset[int]) -> list[str]:
-    """Characters of `text` the cmap lacks, in order of first appearance, once each."""
-    return list(dict.fromkeys(ch for ch in text if ord(ch) not in cmap and needs_glyph(ch)))
+def missing_glyphs(text: str, covered: Callable[[str], bool]) -> list[str]:
+    """Characters of `text` that need a glyph and that `covered` (e.g. FontMetrics.has) lacks, in order of first
+    appearance, once each."""
+    return list(dict.fromkeys(ch for ch in text if needs_glyph(ch) and not covered(ch)))
 
 
 def describe(ch: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterator
 
-from ..errors import Finding
+from ..checks.codes import finding
 from ..model import Article, Issue, Page, Pin
 from ..strings import Strings
 from .grid import Layout, Slot, Template
@@ -168,7 +168,7 @@ def place_page(issue: Issue, page: Page, template: Template, layout: Layout, com
     if best is None and measure.pins:
         pins, measure.pins = measure.pins, {}
         if search(arts, measure, layout.columns, top, floor) is not None:
-            result.findings.append(Finding("E309", "error", "the pins leave no arrangement that fits: "
+            result.findings.append(finding("E309", "the pins leave no arrangement that fits: "
                                            + ", ".join(f"{a} {p}" for a, p in pins.items()), where=where,
                                            hint="loosen or drop a pin; the page fits without them"))
             return
@@ -178,7 +178,7 @@ def place_page(issue: Issue, page: Page, template: Template, layout: Layout, com
         loose = search(arts, measure, layout.columns, top, top + 100 * layout.lines, tight=False)
         for art_id, over in overruns(loose, top, floor - top) if loose else [(arts[0], 0)]:
             by = f" by {over} lines" if over else ""
-            result.findings.append(Finding("E302", "error", f"overset{by}: the page's articles do not fit",
+            result.findings.append(finding("E302", f"overset{by}: the page's articles do not fit",
                                            where=f"{where}, article '{art_id}'",
                                            hint="shorten the copy or move an article to another page"))
         return
@@ -220,7 +220,7 @@ def house_ad(arts: list[str], measure: Measurer, layout: Layout, top: int, floor
     result.zones[HOUSE_AD_ZONE] = rect
     result.free_cells -= layout.columns * lo
     size = rect.mm()
-    result.findings.append(Finding("I320", "info", f"a house-ad slot (公益广告) of {size['w']:.0f} × "
+    result.findings.append(finding("I320", f"a house-ad slot (公益广告) of {size['w']:.0f} × "
                                                    f"{size['h']:.0f} mm ({lo} lines) fills what the copy leaves at "
                                                    "the foot", where=where,
                                    hint="place a 公益广告 or an ad there, or add copy: the slot shrinks to fit"))
@@ -437,10 +437,10 @@ def assign(lead_id: str, rest: list[str], strips: list[Strip], measure: Measurer
 def report(result: PageLayout, layout: Layout, top: int, floor: int, where: str) -> None:
     for m in result.modules:
         if m.overset:
-            result.findings.append(Finding("E302", "error", f"overset by {m.overset} lines",
+            result.findings.append(finding("E302", f"overset by {m.overset} lines",
                                            where=f"{where}, article '{m.article.id}'",
                                            hint="shorten the copy or move an article to another page"))
     fill = result.text_fill * result.area_fill
     if fill < 0.97:
-        result.findings.append(Finding("W306", "warning", f"page filled {fill:.1%} (< 97%)", where=where,
+        result.findings.append(finding("W306", f"page filled {fill:.1%} (< 97%)", where=where,
                                        hint="add copy, a larger photo, or another article"))

@@ -13,6 +13,8 @@ from typing import Any, Mapping
 
 from fontTools.ttLib import TTCollection, TTFont
 
+from ..atomic import write_atomic
+
 # HarfBuzz picks the OpenType language system from the HTML lang; the glyph (and
 # so the advance) of e.g. U+2014 depends on it: Noto CJK maps it to a 1-em dash only
 # under ZHS/ZHT/ZHH/JAN. The metrics must be loaded for the lang the page declares.
@@ -185,12 +187,9 @@ def _load(path: str, family: str, lang: str) -> FontMetrics:
         pass
     metrics = _parse(path, family, lang)
     try:
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"upem": metrics.units_per_em, "advance": dict(metrics._advance),
-                                   "blanks": dict(metrics._blanks), "contextual": sorted(metrics._contextual),
-                                   "latin": dict(metrics._latin)}), "utf-8")
-        os.replace(tmp, file)
+        write_atomic(file, json.dumps({"upem": metrics.units_per_em, "advance": dict(metrics._advance),
+                                       "blanks": dict(metrics._blanks), "contextual": sorted(metrics._contextual),
+                                       "latin": dict(metrics._latin)}), mode=None)
     except OSError:
         pass  # a read-only checkout builds all the same, only slower
     return metrics

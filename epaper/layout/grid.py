@@ -1,9 +1,11 @@
-"""A layout folder's layout.toml in, a checked Layout out: page size, the character grid and page templates in points."""
+"""A layout folder's layout.toml (merged over the layouts it extends) in, a checked Layout out: page size, the
+character grid, type sizes and page templates in points."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, did_you_mean
 from ..source.schema import Field, TomlSource, check_table
@@ -12,10 +14,12 @@ MM = 72 / 25.4  # points per millimetre
 
 LAYOUT_FIELDS = {
     "description": Field("str"),
-    "extends": Field("str", what="the parent layout whose templates and CSS this one builds on"),
+    "extends": Field("str", what="the parent layout: this one overrides only the keys, tables, templates and "
+                                 "template files it changes"),
     "page": Field("table", True),
     "grid": Field("table", True),
     "headlines": Field("list[table]", True, "headline sizes by rank, lead first"),
+    "headline_leading": Field("table", True, "line height of kicker, title and subtitle, in multiples of their size"),
     "templates": Field("table", True),
 }
 PAGE_FIELDS = {
@@ -30,10 +34,12 @@ GRID_FIELDS = {
     "gutter": Field("float", True, "字 between columns"),
     "body_size": Field("float", True, "pt"),
     "caption_size": Field("float", what="pt, photo captions; default: the body size"),
+    "subhead_size": Field("float", True, "pt, subheads (小标题) in the body"),
     "pitch": Field("float", True, "pt between body lines"),
     "lines": Field("int", True, "body lines per column"),
 }
 HEADLINE_FIELDS = {k: Field("float", True, "pt") for k in ("kicker", "title", "subtitle")}
+LEADING_FIELDS = {k: Field("float", True, "times the size") for k in ("kicker", "title", "subtitle")}
 TEMPLATE_FIELDS = {"zones": Field("list[table]", True), "slots": Field("list[table]", True),
                    "description": Field("str"),
                    "house_ad": Field("bool", what="true: a 公益广告 slot at the foot takes what the copy leaves "
@@ -111,9 +117,11 @@ class Layout:
     gutter_chars: float
     body_size: float
     caption_size: float
+    subhead_size: float
     pitch: float
     lines: int
     headlines: tuple[Headline, ...]
+    headline_leading: Headline  # line height of each headline part over its size (1.2: 20 % leading)
     templates: dict[str, Template]
 
     @property
@@ -162,45 +170,94 @@ def available_layouts(layouts_dir: Path) -> list[str]:
     return sorted(p.parent.name for p in layouts_dir.glob("*/layout.toml"))
 
 
+def _optional(fields: dict[str, Field]) -> dict[str, Field]:
+    return {k: replace(f, required=False) for k, f in fields.items()}
+
+
+def _read_chain(layouts_dir: Path, name: str) -> tuple[list[tuple[TomlSource, dict[str, Any]]], list[Path]]:
+    """The layout.toml of NAME and of each layout it extends (child first), each checked on its own, and the
+    folders of the chain (the template search path). A folder without layout.toml (layouts/base) ends it."""
+    chain: list[tuple[TomlSource, dict[str, Any]]] = []
+    folders: list[Path] = []
+    current: str | None = name
+    while current:
+        folder = layouts_dir / current
+        if not chain and not (folder / "layout.toml").is_file():
+            raise InputError(folder, f"layout '{name}' does not exist", key="layout",
+                             hint=did_you_mean(name, available_layouts(layouts_dir)))
+        if chain and not folder.is_dir():
+            raise chain[-1][0].error(("extends",), f"layout '{current}' does not exist",
+                                     hint=did_you_mean(current, [p.name for p in layouts_dir.iterdir() if p.is_dir()]))
+        if folder in folders:
+            raise chain[-1][0].error(("extends",), "the layouts extend each other in a loop: "
+                                     + " → ".join([*(f.name for f in folders), current]))
+        folders.append(folder)
+        file = folder / "layout.toml"
+        if not file.is_file():
+            break
+        src = TomlSource(file, file.read_text(encoding="utf-8"))
+        data = check_table(src, src.parse(), _optional(LAYOUT_FIELDS))
+        for key, fields in (("page", PAGE_FIELDS), ("grid", GRID_FIELDS), ("headline_leading", LEADING_FIELDS)):
+            check_table(src, data.get(key, {}), _optional(fields), (key,))
+        for i, h in enumerate(data.get("headlines", [])):
+            check_table(src, h, HEADLINE_FIELDS, ("headlines", i))  # the list is replaced whole
+        for tname, table in data.get("templates", {}).items():  # a template is replaced whole
+            check_table(src, table, TEMPLATE_FIELDS, ("templates", tname))
+            for kind in ("zones", "slots"):
+                for i, r in enumerate(table[kind]):
+                    check_table(src, r, RECT_FIELDS, ("templates", tname, kind, i))
+        chain.append((src, data))
+        current = data.get("extends")
+    return chain, folders
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` on top of `base`: tables merged key by key, templates by name, anything else (lists) replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if key == "templates":
+            out[key] = {**base.get(key, {}), **value}
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = _merge(base[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def load_layout(layouts_dir: Path, name: str) -> Layout:
-    """layouts/NAME/layout.toml, with its `extends` chain as the template search path."""
-    file = layouts_dir / name / "layout.toml"
-    if not file.is_file():
-        raise InputError(layouts_dir / name, f"layout '{name}' does not exist", key="layout",
-                         hint=did_you_mean(name, available_layouts(layouts_dir)))
-    src = TomlSource(file, file.read_text(encoding="utf-8"))
-    data = check_table(src, src.parse(), LAYOUT_FIELDS)
+    """layouts/NAME/layout.toml over the layouts it `extends`, with the chain as the template search path.
+
+    A paper's layout names only what it changes (`extends = "broadsheet"` and `[grid] body_size = 9.5`);
+    a missing required key is reported against NAME's file, a wrong value against the file that has it."""
+    chain, folders = _read_chain(layouts_dir, name)
+    src = chain[0][0]
+    data: dict[str, Any] = {}
+    origin: dict[str, TomlSource] = {}  # template name -> the file it comes from
+    for file_src, file_data in reversed(chain):
+        data = _merge(data, file_data)
+        origin.update({tname: file_src for tname in file_data.get("templates", {})})
+    check_table(src, data, LAYOUT_FIELDS)
     page = check_table(src, data["page"], PAGE_FIELDS, ("page",))
     grid = check_table(src, data["grid"], GRID_FIELDS, ("grid",))
-    headlines = tuple(Headline(**check_table(src, h, HEADLINE_FIELDS, ("headlines", i)))
-                      for i, h in enumerate(data["headlines"]))
-    folders = [layouts_dir / name]
-    parent = data.get("extends")
-    while parent:
-        if not (layouts_dir / parent).is_dir():
-            raise src.error(("extends",), f"layout '{parent}' does not exist",
-                            hint=did_you_mean(parent, [p.name for p in layouts_dir.iterdir() if p.is_dir()]))
-        folders.append(layouts_dir / parent)
-        parent_file = layouts_dir / parent / "layout.toml"
-        parent = TomlSource(parent_file, parent_file.read_text("utf-8")).parse().get("extends") \
-            if parent_file.is_file() else None
+    leading = Headline(**check_table(src, data["headline_leading"], LEADING_FIELDS, ("headline_leading",)))
+    headlines = tuple(Headline(**h) for h in data["headlines"])
     layout = Layout(name=name, folders=tuple(folders), width=page["width"] * MM, height=page["height"] * MM,
                     bleed=page.get("bleed", 3.0) * MM, top=page["top"] * MM, columns=grid["columns"],
                     chars=grid["chars"], gutter_chars=grid["gutter"], body_size=grid["body_size"],
-                    caption_size=grid.get("caption_size", grid["body_size"]),
-                    pitch=grid["pitch"], lines=grid["lines"], headlines=headlines, templates={})
+                    caption_size=grid.get("caption_size", grid["body_size"]), subhead_size=grid["subhead_size"],
+                    pitch=grid["pitch"], lines=grid["lines"], headlines=headlines, headline_leading=leading,
+                    templates={})
     if layout.type_width > layout.width or layout.top + layout.type_height > layout.height:
         raise src.error(("grid",), f"the type area ({layout.type_width / MM:.1f} × "
                                    f"{(layout.top + layout.type_height) / MM:.1f} mm with the top margin) "
                                    f"does not fit the trim ({page['width']} × {page['height']} mm)")
     templates: dict[str, Template] = {}
     for tname, table in data["templates"].items():
-        check_table(src, table, TEMPLATE_FIELDS, ("templates", tname))
+        src = origin[tname]  # checked against the merged grid, reported in the file that has the template
         rects = {}
         for kind in ("zones", "slots"):
             items = []
             for i, r in enumerate(table[kind]):
-                check_table(src, r, RECT_FIELDS, ("templates", tname, kind, i))
                 slot = Slot(**r)
                 where = ("templates", tname, kind, i)
                 if kind == "zones" and (slot.line is None or slot.lines is None):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields, replace
-from typing import Callable, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
+from ..checks.codes import finding
 from ..errors import Finding, LayoutError
 from ..fonts import Palette
 from ..marks import Mark, marks_of, shifted
@@ -22,9 +24,10 @@ from .compose import CompositionSettings, Line, compose_paragraph
 from .fontmetrics import FontMetrics, load_metrics
 from .grid import Layout, Rect, Slot, Template
 
-HEADLINE_LEADING = {"kicker": 1.35, "title": 1.2, "subtitle": 1.35}
+if TYPE_CHECKING:
+    from ..cache_layout import LayoutStore
+
 LEAD_ROLE = "sans-regular"  # 黑体 for the dateline and byline run into the first paragraph
-SUBHEAD_SIZE = 10.5  # 五号: subheads stand one size above 小五 body text
 
 
 @dataclass(frozen=True)
@@ -129,12 +132,19 @@ class PageLayout:
 class Composer:
     """Binds the palette's metrics and the paper's composition settings for the placement code."""
 
-    def __init__(self, palette: Palette, settings: CompositionSettings, body_size: float):
+    def __init__(self, palette: Palette, settings: CompositionSettings, body_size: float, subhead_size: float):
         self.palette = palette
         self.settings = settings
         self.body_size = body_size
+        self.subhead_size = subhead_size  # the layout's grid.subhead_size: body lines cached here depend on it
         self._cache: dict[tuple, list[Line]] = {}
         self.bodies: dict[tuple, list[SetLine]] = {}  # an article's body lines at a width, per looser setting
+        # the build's on-disk store (epaper.cache_layout), set by layout_issue for one build: a paragraph's
+        # stored compositions are read at its first miss, and those of paragraphs composed here are written back
+        self.store: LayoutStore | None = None
+        self.namespace = ""  # this composer's part of the store's keys: fonts, settings, body size
+        self._looked_up: set[str] = set()  # texts whose stored compositions were read (or found absent)
+        self.composed: list[str] = []  # texts composed by compose_paragraph since the last reset (tests count them)
 
     def metrics(self, role: str) -> FontMetrics:
         r = self.palette[role]
@@ -148,7 +158,13 @@ class Composer:
         # Placement tries many shapes per article: the same paragraph at the same width is composed once.
         key = (text, round(width, 3), size, role, indent, align, lead, looser, marks)
         cached = self._cache.get(key)
+        if cached is None and self.store is not None and text not in self._looked_up:
+            self._looked_up.add(text)
+            for k, v in self.store.load_lines(self.namespace, text).items():
+                self._cache.setdefault(k, v)
+            cached = self._cache.get(key)
         if cached is None:
+            self.composed.append(text)
             settings = self.settings if align == "justify" else replace(self.settings, align=align)
             lead_m = (lead[0], self.metrics(lead[1])) if lead else None
             metrics = self.metrics(role)
@@ -211,33 +227,85 @@ _COMPOSERS: dict[tuple, Composer] = {}
 COMPOSER_LINES = 200_000  # cached compositions kept between builds in one process, about 100 MB at most
 
 
-def _composer(palette: Palette, settings: CompositionSettings, body_size: float) -> Composer:
+def _composer(palette: Palette, settings: CompositionSettings, body_size: float, subhead_size: float) -> Composer:
     """The process's composer for these fonts and settings: its caches are keyed by text (and article), so an
     edited story is composed again and every other story is not."""
-    key = (repr(palette), repr(settings), body_size)
+    key = (repr(palette), repr(settings), body_size, subhead_size)
     composer = _COMPOSERS.get(key)
     if composer is None or len(composer._cache) > COMPOSER_LINES:
         _COMPOSERS.clear()
-        composer = _COMPOSERS[key] = Composer(palette, settings, body_size)
+        composer = _COMPOSERS[key] = Composer(palette, settings, body_size, subhead_size)
     return composer
 
 
 def layout_issue(issue: Issue, layout: Layout, palette: Palette, strings: Strings,
-                 on_page: Callable[[PageLayout], None] | None = None) -> list[PageLayout]:
+                 on_page: Callable[[PageLayout], None] | None = None,
+                 store: LayoutStore | None = None) -> list[PageLayout]:
     """Lay out every page; collects overset findings of all pages before raising, so one run reports them all.
 
     `on_page` receives each page as soon as it is final (a jump changes only its own page and the next), so
-    the caller can start rendering it while later pages are laid out."""
-    composer = _composer(palette, composition_settings(issue.paper), layout.body_size)
+    the caller can start rendering it while later pages are laid out. `store` (epaper.cache_layout) keeps placed
+    pages and composed paragraphs on disk for later processes: equal inputs give the same pages."""
+    composer = _composer(palette, composition_settings(issue.paper), layout.body_size, layout.subhead_size)
+    composer.composed = []
+    if store is not None:
+        composer.store, composer.namespace = store, _namespace(composer)
+        composer._looked_up = set()
+    try:
+        pages = _layout_pages(issue, layout, palette, strings, composer, on_page, store)
+    finally:
+        if store is not None:
+            _store_lines(composer, store)
+            composer.store = None
+    errors = [f for p in pages for f in p.findings if f.severity == "error"]
+    if errors:
+        raise LayoutError(errors)
+    return pages
+
+
+def _namespace(composer: Composer) -> str:
+    """The composer's share of a stored composition's key: the font files (by size and time), settings, body size."""
+    fonts = sorted({(str(r.file), r.family) for r in composer.palette.roles.values()})
+    stats = []
+    for file, family in fonts:
+        try:
+            st = os.stat(file)
+            stats.append((file, family, st.st_size, st.st_mtime_ns))
+        except OSError:
+            stats.append((file, family, -1, -1))
+    return repr((repr(composer.palette), repr(composer.settings), composer.body_size, stats))
+
+
+def _store_lines(composer: Composer, store: LayoutStore) -> None:
+    """Write the compositions of every paragraph composed in this build, with those read for it."""
+    texts = set(composer.composed)
+    if not texts:
+        return
+    by_text: dict[str, dict[tuple, list[Line]]] = {t: {} for t in texts}
+    for key, lines in composer._cache.items():
+        entries = by_text.get(key[0])
+        if entries is not None:
+            entries[key] = lines
+    for text, entries in by_text.items():
+        store.store_lines(composer.namespace, text, entries)
+
+
+def _layout_pages(issue: Issue, layout: Layout, palette: Palette, strings: Strings, composer: Composer,
+                  on_page: Callable[[PageLayout], None] | None, store: LayoutStore | None) -> list[PageLayout]:
     pages: list[PageLayout] = []
     carried: dict[int, list[tuple[str, Fragment]]] = {}  # page number → continuations set there
     for index, page in enumerate(issue.pages):
         extra = carried.get(page.number, [])
         later = issue.pages[index + 1] if index + 1 < len(issue.pages) else None
         key = _page_key(issue, page, later, layout, palette, strings, extra)
+        stored = None
+        if key not in _MEMO and store is not None:
+            stored = store.load_page(key)
         if key in _MEMO:
             _MEMO.move_to_end(key)
             result, continuation = _MEMO[key]
+        elif stored is not None:
+            result, continuation = _MEMO[key] = stored
         else:
             result, continuation = layout_page(issue, page, layout, composer, strings, extra=extra), None
             if issue.jumps and later and any(f.code == "E302" for f in result.findings):
@@ -245,16 +313,15 @@ def layout_issue(issue: Issue, layout: Layout, palette: Palette, strings: String
                 if jumped is not None:
                     result, continuation = jumped
             _MEMO[key] = (result, continuation)
-            while _MEMO and len(_MEMO) > MEMO_PAGES:
-                _MEMO.popitem(last=False)
+            if store is not None:
+                store.store_page(key, (result, continuation))
+        while _MEMO and len(_MEMO) > MEMO_PAGES:
+            _MEMO.popitem(last=False)
         if continuation is not None and later is not None:
             carried.setdefault(later.number, []).append(continuation)
         pages.append(result)
         if on_page is not None and not any(f.severity == "error" for f in result.findings):
             on_page(result)
-    errors = [f for p in pages for f in p.findings if f.severity == "error"]
-    if errors:
-        raise LayoutError(errors)
     return pages
 
 
@@ -288,8 +355,8 @@ def jump(issue: Issue, page: Page, later: Page, layout: Layout, composer: Compos
     if best is None:
         return None
     keep, result = best
-    result.findings.append(Finding("I307", "info", f"continued on page {later.number} after {keep} of {total} lines",
-                                   where=f"page {page.number}, article '{art_id}'"))
+    result.findings.append(finding("I307", f"continued on page {later.number} after {keep} of {total} lines",
+                                   where=f"page {page.number}, article '{art_id}'", hint=""))
     return result, (art_id + CONTINUED, Fragment(keep, None, jump_from=page.number))
 
 
@@ -311,12 +378,12 @@ def layout_page(issue: Issue, page: Page, layout: Layout, composer: Composer, st
                          fragments={**(fragments or {}), **dict(extra)})
         return result
     if extra or fragments:
-        result.findings.append(Finding("E308", "error", "a story cannot jump to or from a page with pinned slots",
+        result.findings.append(finding("E308", "a story cannot jump to or from a page with pinned slots",
                                        where=f"page {page.number}", hint="use a template without slots"))
         return result
     if len(page.articles) > len(template.slots):
-        result.findings.append(Finding(
-            "E301", "error", f"{len(page.articles)} articles but template '{template.name}' has "
+        result.findings.append(finding(
+            "E301", f"{len(page.articles)} articles but template '{template.name}' has "
                              f"{len(template.slots)} slots", where=f"page {page.number}",
             hint="choose a template with more slots or move articles to another page"))
         return result
@@ -342,20 +409,20 @@ def layout_page(issue: Issue, page: Page, layout: Layout, composer: Composer, st
         over_text = module.overset
         over_page = module.line + module.lines - min(floor[c] for c in cols)
         if over_text > 0:
-            result.findings.append(Finding("E302", "error", f"overset by {over_text} lines "
+            result.findings.append(finding("E302", f"overset by {over_text} lines "
                                                             f"({module.lines_available} column-lines available)",
                                            where=where, hint="shorten the copy or give it a larger slot"))
         elif over_page > 0:
-            result.findings.append(Finding("E302", "error", f"overset by {over_page} lines: the module runs past "
+            result.findings.append(finding("E302", f"overset by {over_page} lines: the module runs past "
                                                             f"the foot of the page", where=where,
                                            hint="shorten the copy, widen the slot or move the article"))
         elif module.lines_available - module.lines_used > slot.span:
-            result.findings.append(Finding("W303", "warning", f"underset: {module.lines_available - module.lines_used} "
-                                                              f"empty column-lines", where=where))
+            result.findings.append(finding("W303", f"underset: {module.lines_available - module.lines_used} "
+                                                              f"empty column-lines", where=where, hint=""))
         for other in result.modules[:-1]:
             if other.col < module.col + module.span and module.col < other.col + other.span \
                     and other.line < module.line + module.lines and module.line < other.line + other.lines:
-                result.findings.append(Finding("E304", "error", f"overlaps article '{other.article.id}'", where=where,
+                result.findings.append(finding("E304", f"overlaps article '{other.article.id}'", where=where,
                                                hint="give the slots of this template distinct rows or columns"))
         for c in cols:
             bottom[c] = max(bottom[c], module.line + module.lines)
@@ -375,7 +442,7 @@ def headline_boxes(article: Article, rect: Rect, rank: int, layout: Layout, comp
         if not text:
             continue
         lines, measure = balanced_lines(composer, text, width, size, role)
-        lh = size * HEADLINE_LEADING[kind]
+        lh = size * getattr(layout.headline_leading, kind)
         stacked.append((kind, size, lh, lines, role, measure))
         height += lh * len(lines)
     if not stacked:
@@ -569,8 +636,8 @@ def _body_lines(article: Article, width: float, composer: Composer, strings: Str
     for index, block in enumerate(article.body):
         if block.kind == "h":
             # a subhead (小标题) one size up from the body, centred on its own body line
-            for ln in composer.lines(block.text, width, SUBHEAD_SIZE, "sans", indent=0.0, align="center"):
-                out.append(SetLine(ln, "sans", para=index, size=SUBHEAD_SIZE))
+            for ln in composer.lines(block.text, width, composer.subhead_size, "sans", indent=0.0, align="center"):
+                out.append(SetLine(ln, "sans", para=index, size=composer.subhead_size))
             continue
         text = block.text
         marks = marks_of(block)  # ruby and 着重号 (epaper.marks)

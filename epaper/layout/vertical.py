@@ -16,13 +16,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..errors import Finding, LayoutError
+from ..checks.codes import finding
+from ..errors import LayoutError
 from ..marks import marks_of, shifted
 from ..model import Article
 from ..strings import Strings
 from .compose import glyph_offsets, latin_run
 from .grid import Layout, Rect, Slot
-from .place import LEAD_ROLE, SUBHEAD_SIZE, Composer, Module
+from .place import LEAD_ROLE, Composer, Module
 
 # one or two digits between non-Latin characters: set across the line in one square (縱中橫)
 TCY = re.compile(r"(?<![0-9A-Za-z.,%])[0-9]{1,2}(?![0-9A-Za-z.,%])")
@@ -156,7 +157,7 @@ def layout_vertical_module(article: Article, slot: Slot, line: int, layout: Layo
     x = width  # the right edge of the next line
 
     if article.photos or article.kind == "photo-news":
-        raise LayoutError([Finding("E160", "error", "a vertical slot cannot hold a photo",
+        raise LayoutError([finding("E160", "a vertical slot cannot hold a photo",
                                    where=f"article '{article.id}', slot '{slot.name}'",
                                    hint="put the story in a horizontal slot, or move its photo to another story")])
     sizes = layout.headline(slot.rank)
@@ -185,7 +186,7 @@ def layout_vertical_module(article: Article, slot: Slot, line: int, layout: Layo
         marks = marks_of(block)
         lead_chars = 0
         if block.kind == "h":
-            role, bsize = "sans", SUBHEAD_SIZE
+            role, bsize = "sans", layout.subhead_size
         elif first and lead:
             text, marks, lead_chars = lead + text, shifted(marks, len(lead)), len(lead)
         if block.kind == "p":

@@ -19,6 +19,7 @@ from pikepdf import Array, Dictionary, Name
 
 from . import tagging
 from .font_subset import subset_font
+from .page_pdfs import DEFERRED_PROGRAM_MAX
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,16 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 3)
 
 
+def _check_program(name: str, font: pikepdf.Object) -> None:
+    """A font kept as the page drew it must carry its program: page_pdfs leaves it out only for faces joined here."""
+    for cid in font.get("/DescendantFonts", Array()):
+        descriptor = cid.get("/FontDescriptor", Dictionary())
+        for key in ("/FontFile2", "/FontFile3"):
+            if key in descriptor and len(descriptor[key].read_bytes()) <= DEFERRED_PROGRAM_MAX:
+                raise ValueError(f"font {name}: the page left its program to the join, but no font file is known "
+                                 f"for it (fontconfig changed between rendering and joining?)")
+
+
 def merge_fonts(pdf: pikepdf.Pdf, faces: dict[str, Face]) -> None:
     """Make every font named in `faces` one shared font for all pages (others stay one per page, as drawn)."""
     groups: dict[str, list[tuple[pikepdf.Dictionary, pikepdf.Object]]] = {}
@@ -131,6 +142,7 @@ def merge_fonts(pdf: pikepdf.Pdf, faces: dict[str, Face]) -> None:
         face = faces.get(name.lstrip("/"))
         first = uses[0][1]
         if face is None or first.get("/Subtype") != "/Type0":
+            _check_program(name, first)
             continue
         widths: dict[int, float] = {}
         to_unicode: dict[int, str] = {}

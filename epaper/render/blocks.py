@@ -1,4 +1,4 @@
-"""An article and its byline in, the reflowable body blocks out (EPUB and web article pages share them).
+"""An article and its byline in, the reflowable body blocks, photo captions and labels out (EPUB and web share them).
 
 A block's text is a plain string, or Markup when the copy has inline marks (epaper.marks): links become
 <a href>, ruby real <ruby> with <rp> fallbacks, 着重号 <em class="dots"> (the stylesheets draw text-emphasis),
@@ -11,6 +11,9 @@ from markupsafe import Markup, escape
 
 from ..marks import Mark, marks_of
 from ..model import Article
+
+# An untitled photo news story is named in contents and link lists by the start of its caption, this many characters
+LABEL_CHARS = 24
 
 
 def _wrap(mark: Mark, inner: str) -> str:
@@ -57,3 +60,28 @@ def body_blocks(article: Article, byline: str) -> list[dict[str, str]]:
             byline = ""
         blocks.append({"kind": block.kind, "text": marked_text(block.text, marks_of(block)), "byline": lead})
     return blocks
+
+
+def caption_snippet(article: Article, limit: int = LABEL_CHARS) -> str:
+    """The start of an untitled story's text for its label: its first paragraph, else its first photo caption."""
+    text = next((b.text for b in article.body if b.kind == "p"), "") or \
+        next((p.caption for p in article.photos if p.caption), "")
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def caption_paragraphs(article: Article, index: int, byline: str, credit: str) -> tuple[list[dict[str, str]], str]:
+    """A photo's caption paragraphs (byline run in at the first, credit after the last) and its alt text.
+
+    Photo news has no body of its own: its paragraphs are the caption, led by the byline; other photos carry
+    their own caption. Empty paragraphs are left out."""
+    photo = article.photos[index]
+    if article.kind == "photo-news":
+        texts = [b.text for b in article.body if b.kind == "p"] or [photo.caption]
+    else:
+        texts, byline = [photo.caption], ""
+    texts = [t for t in texts if t] or [""]
+    paragraphs = [{"byline": byline if i == 0 else "", "text": t, "credit": credit if i == len(texts) - 1 else ""}
+                  for i, t in enumerate(texts)]
+    paragraphs = [p for p in paragraphs if p["byline"] or p["text"] or p["credit"]]
+    alt = photo.alt or photo.caption or article.title or next((t for t in texts if t), "")
+    return paragraphs, alt

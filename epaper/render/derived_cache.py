@@ -6,10 +6,11 @@ import hashlib
 import logging
 import os
 import struct
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from ..atomic import write_atomic
 
 LOG = logging.getLogger("epaper.cache")
 # File magic: an entry of another layout (or any other file) is never taken for one of ours.
@@ -112,17 +113,10 @@ class DerivedCache:
         if self.folder is None:
             return
         target = self._path(kind, key)
-        tmp: str | None = None
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=target.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(_pack(parts))
-            os.replace(tmp, target)
+            write_atomic(target, _pack(parts), mode=None)
         except OSError as exc:
             LOG.warning("cannot write the cache entry %s: %s", target, exc)
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
 
     def prune(self) -> None:
         """Delete the least recently used entries until the folder holds at most max_bytes, and dead writers' files."""

@@ -18,7 +18,7 @@ import jinja2
 from ..errors import EnvironmentProblem, EpaperError
 from ..model import Article, Issue, Page, Paper, Photo
 from ..strings import Strings
-from .blocks import body_blocks
+from .blocks import body_blocks, caption_paragraphs, caption_snippet
 from .derived_cache import DerivedCache
 from .epub_fonts import SubsetFont, css_weight, subset_font_cached
 from .epub_images import PackedImage, pack_image, pack_pdf_page
@@ -107,13 +107,9 @@ def _check_xml(name: str, data: bytes) -> bytes:
 
 # --- articles ---------------------------------------------------------------------------------------------------
 
-def article_label(article: Article, limit: int = 24) -> str:
+def article_label(article: Article) -> str:
     """The article's name in the contents: its 主题, or for untitled photo news the start of its caption."""
-    if article.title:
-        return article.title
-    text = next((b.text for b in article.body if b.kind == "p"), "") or \
-        next((p.caption for p in article.photos if p.caption), "")
-    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+    return article.title or caption_snippet(article)
 
 
 def article_href(article: Article) -> str:
@@ -127,19 +123,8 @@ def section_label(page: Page, strings: Strings, estrings: Strings) -> str:
 
 def _figure(article: Article, index: int, image_href: str, strings: Strings, estrings: Strings) -> dict:
     """<figure> data: image src (relative to text/), alt text, caption paragraphs with byline and credit."""
-    photo = article.photos[index]
-    credit = strings.photo_credit(photo.credit)
-    if article.kind == "photo-news":
-        # The body *is* the caption: it goes into the figcaption, with the byline lead-in before it.
-        texts = [b.text for b in article.body if b.kind == "p"] or [photo.caption]
-        byline = strings.byline(article)
-    else:
-        texts, byline = [photo.caption], ""
-    texts = [t for t in texts if t] or [""]
-    paragraphs = [{"byline": byline if i == 0 else "", "text": t, "credit": credit if i == len(texts) - 1 else ""}
-                  for i, t in enumerate(texts)]
-    paragraphs = [p for p in paragraphs if p["byline"] or p["text"] or p["credit"]]
-    alt = photo.alt or photo.caption or article.title or next((t for t in texts if t), "")
+    credit = strings.photo_credit(article.photos[index].credit)
+    paragraphs, alt = caption_paragraphs(article, index, strings.byline(article), credit)
     return {"src": "../" + image_href, "alt": alt, "paragraphs": paragraphs, "join": estrings["caption_credit_join"]}
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..errors import EpaperError
 
 MIMETYPE = b"application/epub+zip"
@@ -53,21 +52,6 @@ def write_atomically(data: bytes, out_path: Path) -> None:
     """Write beside the target and rename over it: readers never see half a file, a failure leaves none."""
     out_path = Path(out_path)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+        write_atomic(out_path, data, mode=None, fsync=True, parents=False)
     except OSError as exc:
         raise EpaperError(f"cannot write the EPUB to {out_path}: {exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the EPUB should get ordinary file permissions
-        os.replace(tmp, out_path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise EpaperError(f"cannot write the EPUB to {out_path}: {exc.strerror or exc}") from exc
-        raise

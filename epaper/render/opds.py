@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import shutil
-import tempfile
 import uuid
 import zipfile
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any, Sequence
 import jinja2
 from PIL import Image
 
+from ..atomic import write_atomic
 from ..model import Issue
 from ..strings import Strings
 from .epub_meta import ID_NAMESPACE, epub_language
@@ -62,15 +61,7 @@ def publish(site_root: Path, issue: Issue, built: Sequence[Path]) -> list[Path]:
 
 
 def _copy(source: Path, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, lambda tmp: shutil.copyfile(source, tmp))
 
 
 def write_covers(epub: Path, folder: Path) -> None:
@@ -87,11 +78,7 @@ def write_covers(epub: Path, folder: Path) -> None:
                 if im.height > height else im
             buf = io.BytesIO()
             scaled.save(buf, "JPEG", quality=85, optimize=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(buf.getvalue())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            write_atomic(target, buf.getvalue())
 
 
 def _entry(d: dict[str, Any], site_root: Path, words: Strings) -> dict[str, Any]:
@@ -160,11 +147,7 @@ def write_catalog(site_root: Path, language: str = "zh-CN") -> list[Path]:
                               previous_href=page_name(n - 1) if n > 1 else "",
                               next_href=page_name(n + 1) if n < len(chunks) else "", entries=chunk)
         target = site_root / page_name(n)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=site_root)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(xml)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        write_atomic(target, xml)
         written.append(target)
     for stale in site_root.glob("opds-*.xml"):
         if stale not in written:

@@ -12,6 +12,7 @@ and carry the hash of their PDF, so a truncated or edited entry is rendered agai
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -27,9 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..atomic import write_atomic
+from ..checks.codes import finding
 from ..errors import Finding
 
-CACHE_FORMAT = 2  # bump when an entry's meaning changes
+CACHE_FORMAT = 3  # bump when an entry's meaning changes (3: font programs left to the join)
 KEEP_DAYS = 14  # entries not used for this long are removed after a build
 
 
@@ -95,9 +98,12 @@ def render_page(job: PageJob) -> PageOut:
     capture = print_pdf.LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
+    _install_deferral()
+    _deferring.active = True
     try:
         pdf = print_pdf.pdf_bytes(rendered)
     finally:
+        _deferring.active = False
         logger.removeHandler(capture)
     anchors = {name: a for page in document.pages for name, a in print_pdf.anchors_pt(page).items()}
     faces = {font.hash: (font.family, int(font.weight), int(font.index)) for font in document.fonts.values()}
@@ -105,13 +111,51 @@ def render_page(job: PageJob) -> PageOut:
     findings = list(rendered.findings)
     # A jump line links to a story part on another page, which a page rendered alone lacks: the join adds
     # those links and fails on a destination no page has (assemble.add_links).
-    findings += [Finding("W500", "warning", f"WeasyPrint: {rec.getMessage()}") for rec in capture.records
+    findings += [finding("W500", f"WeasyPrint: {rec.getMessage()}", hint="") for rec in capture.records
                  if not rec.getMessage().startswith("No anchor #")]
     if len(document.pages) != 1:
-        findings.append(Finding("E312", "error", f"page {job.number} rendered as {len(document.pages)} pages",
+        findings.append(finding("E312", f"page {job.number} rendered as {len(document.pages)} pages",
                                 hint="a page box overflowed: this is a layout bug"))
     return PageOut(job.number, pdf, anchors, findings, faces, reads, cpu=time.process_time() - start,
                    rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+# The program of a font that assemble.py replaces (every face fontconfig names a file for) is not subset here: the
+# join subsets the file once to the glyphs of all pages, and WeasyPrint's own subset per page (HarfBuzz, about
+# 0.05 s a face and page) would be thrown away. The page keeps only a four-byte sfnt version, which tells
+# WeasyPrint (and the join) whether the face is CFF (FontFile3) or TrueType (FontFile2).
+DEFERRED_PROGRAM_MAX = 4
+
+
+_deferring = threading.local()  # set while this thread writes a page PDF (other WeasyPrint renders subset as usual)
+
+
+@functools.lru_cache(maxsize=None)
+def _joined_file(family: str, weight: int) -> str:
+    """The file assemble.py will subset for this face ("" if fontconfig names none: the page keeps its own)."""
+    from ..fonts import fc_match_file
+
+    return fc_match_file(family, weight)
+
+
+def _install_deferral() -> None:
+    """Wrap WeasyPrint's Font.clean once per process (the fonts are made while the PDF is written)."""
+    from weasyprint.pdf import fonts
+
+    if getattr(fonts.Font.clean, "_epaper_deferral", False):
+        return
+    clean = fonts.Font.clean
+
+    def deferred_clean(font, to_unicode, hinting):
+        if (getattr(_deferring, "active", False) and not font.bitmap and not font.used_in_forms
+                and "fvar" not in font.tables and _joined_file(font.family, int(font.weight))):
+            # the sfnt version WeasyPrint's own subset would start with (a face of a .ttc starts with "ttcf")
+            font.file_content = b"OTTO" if ("CFF " in font.tables or "CFF2" in font.tables) else b"\0\1\0\0"
+            return
+        clean(font, to_unicode, hinting)  # Type 3 glyphs, full widths and static instances read the program
+
+    deferred_clean._epaper_deferral = True
+    fonts.Font.clean = deferred_clean
 
 
 class PageCache:
@@ -153,12 +197,14 @@ class PageCache:
                 "findings": [f.__dict__ for f in out.findings], "faces": out.faces, "reads": out.reads}
         # the PDF first: an entry exists once its JSON does, and the JSON vouches for the PDF's hash
         for path, data in ((pdf_path, out.pdf), (meta_path, json.dumps(meta, ensure_ascii=False).encode("utf-8"))):
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            try:
-                tmp.write_bytes(data)
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)  # Ctrl-C between the two leaves no stray file
+            write_atomic(path, data)  # Ctrl-C between the two leaves no stray file
+
+    def has_entries(self) -> bool:
+        """Whether any page is stored (an earlier build of some issue into this cache)."""
+        try:
+            return any(name.endswith(".json") for name in os.listdir(self.folder))
+        except OSError:
+            return False
 
     def prune(self, days: float = KEEP_DAYS) -> None:
         cutoff = time.time() - days * 86400
@@ -218,8 +264,12 @@ class PageRenderer:
         self.cache = cache
         self.parallel = workers != 1 and (os.cpu_count() or 1) > 1
         self.pending: list[tuple[PageJob, str, Future | PageOut]] = []
-        if self.parallel:
-            pool(workers or None)  # start the workers now, so their imports overlap the layout
+        self.workers = workers
+        # A first build (no rendered page on disk) starts the workers now, so that their imports overlap the
+        # layout; a rebuild starts them at its first changed page, and one that changed nothing starts none
+        # (two interpreters importing WeasyPrint cost more CPU than the whole rebuild).
+        if self.parallel and (cache is None or not cache.has_entries()):
+            pool(workers or None)
 
     def submit(self, job: PageJob) -> None:
         key = job.key()
@@ -227,7 +277,7 @@ class PageRenderer:
         if hit is not None:
             self.pending.append((job, key, hit))
         elif self.parallel:
-            self.pending.append((job, key, pool().submit(render_page, job)))
+            self.pending.append((job, key, pool(self.workers or None).submit(render_page, job)))
         else:
             self.pending.append((job, key, render_page(job)))
 

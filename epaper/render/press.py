@@ -29,6 +29,7 @@ One render serves every file: the per-page PDFs are `document.copy([page])` of i
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import os
@@ -66,6 +67,7 @@ DEFAULT_CONDITION = "IFRA26"
 MARK_LENGTH = 6 * MM  # crop mark length, starting at the bleed edge
 SLUG = 10 * MM  # MediaBox beyond the TrimBox: bleed, then the marks
 MARK_WIDTH = 0.25  # pt
+XMP_MM = b"http://ns.adobe.com/xap/1.0/mm/"  # the XMP Media Management namespace (xmpMM:VersionID)
 MARKS_SPACE = "EpaperRegistration"  # colour-space resource name of the /All separation
 TVI_40 = 0.26  # ISO 12647-3:2004 tone value increase at a 40 % patch on newsprint
 TOTAL_INK = 2.40  # ISO 12647-3 total area coverage limit
@@ -99,6 +101,11 @@ class PressRender:
     # WeasyPrint names an image XObject after md5(URL); the separated copies live in a temporary folder, so
     # their names are mapped to the md5 of the photo's path in the issue: the same bytes from any folder.
     image_names: dict[str, str] = field(default_factory=dict)
+    # a corrected issue (更正): its version, and each page's plate version (1 + the corrections on that page);
+    # an issue never corrected has none, and its files carry no version mark
+    issue_version: int = 1
+    plate_versions: list[int] = field(default_factory=list)
+    modified: str = ""  # the last correction's time, UTC (xmp:ModifyDate), when there is one
 
     def close(self) -> None:
         if self._workdir is not None:
@@ -295,7 +302,46 @@ def render_press(html: str, issue: Issue, layout: Layout, *, pages: Sequence[Pag
     findings.extend(audit_colours(rendered.document))
     if pages is not None:
         findings.extend(print_pdf.check_geometry(rendered, list(pages)))
-    return PressRender(rendered, options, variant, condition, profile, findings, workdir, names)
+    when = max((c.when for c in issue.corrections), default=None)
+    return PressRender(rendered, options, variant, condition, profile, findings, workdir, names,
+                       issue.version, plate_versions(issue, pages),
+                       when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if when else "")
+
+
+def plate_versions(issue: Issue, pages: Sequence[PageLayout] | None = None) -> list[int]:
+    """Each page's plate version: 1, plus one for every correction of an article printed on it (any part of a
+    转版 article when the laid-out `pages` are given, else the page plan's lists). Only touched plates are remade."""
+    if pages is not None:
+        on_page = [{m.article.id for m in p.modules} for p in pages]
+    else:
+        on_page = [set(p.articles) for p in issue.pages]
+    return [1 + sum(c.article in ids for c in issue.corrections) for ids in on_page]
+
+
+# A version mark drawn in the slug with strokes (a font there would have to be embedded): V and seven-segment
+# digits, segments named a–g clockwise from the top with g across the middle, in a unit box (y up).
+SEGMENTS = {"0": "abcdef", "1": "bc", "2": "abged", "3": "abgcd", "4": "fgbc", "5": "afgcd", "6": "afgedc",
+            "7": "abc", "8": "abcdefg", "9": "abcdfg"}
+STROKES = {"a": ((0, 1), (1, 1)), "b": ((1, 1), (1, 0.5)), "c": ((1, 0.5), (1, 0)), "d": ((0, 0), (1, 0)),
+           "e": ((0, 0), (0, 0.5)), "f": ((0, 0.5), (0, 1)), "g": ((0, 0.5), (1, 0.5))}
+VERSION_MARK = (3 * MM, 1.8 * MM, 0.5)  # height, digit width (pt), line width
+
+
+def _version_mark(stream: pydyf.Stream, version: int, x: float, top: float) -> None:
+    """`V<version>` with its top-left at (x, top), stroked in the current (registration) colour."""
+    h, w, line = VERSION_MARK
+    stream.set_line_width(line)
+    y = top - h
+    stream.move_to(x, top)  # V
+    stream.line_to(x + w / 2, y)
+    stream.line_to(x + w, top)
+    for n, digit in enumerate(str(version), 1):
+        left = x + n * w * 1.6
+        for seg in SEGMENTS[digit]:
+            (ax, ay), (bx, by) = STROKES[seg]
+            stream.move_to(left + ax * w, y + ay * h)
+            stream.line_to(left + bx * w, y + by * h)
+    stream.stroke()
 
 
 def _md5(text: str) -> str:
@@ -373,11 +419,17 @@ def _num(value) -> float:
     return float(value)
 
 
-def _finisher(job: PressRender, doc_id: str):
-    """WeasyPrint's finisher hook: PDF/X keys, output intent, marks, no annotations, reproducible XMP."""
+def _finisher(job: PressRender, doc_id: str, versions: Sequence[int] = (), page_file: bool = False):
+    """WeasyPrint's finisher hook: PDF/X keys, output intent, marks, no annotations, reproducible XMP; for a
+    corrected issue, the plate `versions` of its pages (in document order) marked in the slug and the metadata."""
 
     def finish(document, pdf: pydyf.PDF) -> None:
         info = pdf.info
+        if versions:  # one page: its plate's version; the whole issue: the issue's, and every page's
+            info["IssueVersion"] = pydyf.String(str(job.issue_version))
+            info["PlateVersion"] = pydyf.String(",".join(map(str, versions)))
+            if job.modified:
+                info["ModDate"] = pydyf.String("D:" + re.sub(r"\D", "", job.modified) + "Z")
         if job.variant == "pdf/x-1a":
             info["GTS_PDFXVersion"] = pydyf.String("PDF/X-1:2003")
             info["GTS_PDFXConformance"] = pydyf.String("PDF/X-1a:2003")
@@ -421,7 +473,7 @@ def _finisher(job: PressRender, doc_id: str):
         pdf.add_object(registration)
         spaces_done: set[int] = set()
         pages = [o for o in list(pdf.objects) if isinstance(o, pydyf.Dictionary) and o.get("Type") == "/Page"]
-        for page in pages:
+        for index, page in enumerate(pages):
             page.pop("Annots", None)  # PDF/X: no annotations on the printed area; links mean nothing on paper
             resources = _obj(pdf, page["Resources"]) if isinstance(page["Resources"], bytes) else page["Resources"]
             spaces = resources.get("ColorSpace")
@@ -450,6 +502,8 @@ def _finisher(job: PressRender, doc_id: str):
                 marks.move_to(x, y + dy * near)  # vertical mark on the line of the vertical trim edge
                 marks.line_to(x, y + dy * far)
             marks.stroke()
+            if versions:  # below the trim, right of the lower-left crop mark: out of the printed area
+                _version_mark(marks, versions[index], x0 + MARK_LENGTH, y0 - bleed - 1 * MM)
             marks.pop_state()
             save, restore = pydyf.Stream([b"q"]), pydyf.Stream([b"Q"])
             for s in (save, restore, marks):
@@ -467,6 +521,13 @@ def _finisher(job: PressRender, doc_id: str):
             text = re.sub(rb' pdfxid:part="\d+"', b"", text)  # not a property of the PDF/X id schema
             # a press file is the original rendition, not a proof of one (WeasyPrint writes proof:pdf)
             text = text.replace(b"<xmpMM:RenditionClass>proof:pdf<", b"<xmpMM:RenditionClass>default<")
+            if versions:  # xmpMM:VersionID: the plate's version in a page's file, the issue's in the issue's
+                version = versions[0] if page_file else job.issue_version
+                text = text.replace(b"</rdf:RDF>", b'<rdf:Description rdf:about="" xmlns:xmpMM="' + XMP_MM
+                                    + b'"><xmpMM:VersionID>' + str(version).encode()
+                                    + b"</xmpMM:VersionID></rdf:Description></rdf:RDF>", 1)
+                if job.modified:
+                    text = re.sub(rb"(<xmp:ModifyDate>)[^<]*", rb"\g<1>" + job.modified.encode(), text)
             if job.variant == "pdf/x-1a":
                 text = re.sub(rb"(<pdfx:GTS_PDFXVersion>)PDF/X-1a:2003", rb"\1PDF/X-1:2003", text)
                 text = re.sub(rb"(<pdfxid:GTS_PDFXVersion>)PDF/X-1a:2003", rb"\1PDF/X-1:2003", text)
@@ -538,9 +599,10 @@ def _rename_images(pdf: pydyf.PDF, streams: list[pydyf.Stream], names: dict[str,
         stream.stream = items
 
 
-def _write_one(job: PressRender, document, target: Path, doc_id: str) -> None:
+def _write_one(job: PressRender, document, target: Path, doc_id: str, versions: Sequence[int] = (),
+               page_file: bool = False) -> None:
     document.write_pdf(target, pdf_variant=job.variant, pdf_identifier=doc_id.encode("utf-8"),
-                       uncompressed_pdf=False, finisher=_finisher(job, doc_id))
+                       uncompressed_pdf=False, finisher=_finisher(job, doc_id, versions, page_file))
 
 
 def write_press(source: str | PressRender, out_dir: Path, issue: Issue, layout: Layout, *,
@@ -564,19 +626,21 @@ def write_press(source: str | PressRender, out_dir: Path, issue: Issue, layout: 
     document = job.rendered.document
     if len(document.pages) != len(page_pdfs):
         page_pdfs = page_pdfs[:len(document.pages)]
-    targets = [(issue_pdf, document, issue.slug)]
+    # a corrected issue: every page's plate version (none for an issue never corrected: its bytes as before)
+    plates = (job.plate_versions or [1] * len(document.pages)) if job.issue_version > 1 else []
+    targets = [(issue_pdf, document, issue.slug, plates[:len(document.pages)], False)]
     if options.per_page:
-        targets += [(path, document.copy([page]), f"{issue.slug}/p{n:02d}")
-                    for path, page, n in zip(page_pdfs, document.pages, [p.number for p in issue.pages])]
+        targets += [(path, document.copy([page]), f"{issue.slug}/p{n:02d}", plates[i:i + 1], True)
+                    for i, (path, page, n) in enumerate(zip(page_pdfs, document.pages, [p.number for p in issue.pages]))]
     else:
         page_pdfs = []
     temps: list[tuple[Path, Path]] = []
     try:
-        for target, doc, doc_id in targets:
+        for target, doc, doc_id, versions, page_file in targets:
             fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out_dir)
             os.close(fd)
             temps.append((Path(name), target))
-            _write_one(job, doc, Path(name), doc_id)
+            _write_one(job, doc, Path(name), doc_id, versions, page_file)
         for tmp, target in temps:
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)

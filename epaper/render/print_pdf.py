@@ -18,6 +18,7 @@ from weasyprint import HTML
 from weasyprint.document import Document
 
 from ..environment import source_date_epoch
+from ..checks.codes import finding
 from ..errors import Finding
 from ..fonts import Palette
 from ..layout.grid import Layout, Rect
@@ -162,9 +163,9 @@ def render_document(html: str, base: Path, roots: list[Path]) -> Rendered:
         logger.removeHandler(capture)
     rendered = Rendered(document, fetched=list(fetcher.fetched))
     for url in fetcher.refused:
-        rendered.findings.append(Finding("E501", "error", f"refused to fetch {url}", hint="outside the issue, layouts/ and fonts/"))
+        rendered.findings.append(finding("E501", f"refused to fetch {url}", hint="outside the issue, layouts/ and fonts/"))
     for rec in capture.records:
-        rendered.findings.append(Finding("W500", "warning", f"WeasyPrint: {rec.getMessage()}"))
+        rendered.findings.append(finding("W500", f"WeasyPrint: {rec.getMessage()}", hint=""))
     return rendered
 
 
@@ -184,10 +185,10 @@ def check_anchors(planned: PageLayout, anchors: dict[str, tuple[float, float]],
         where = f"page {planned.page.number}, article '{m.article.id}'"
         anchor = anchors.get(m.dom_id)
         if anchor is None:
-            findings.append(Finding("E310", "error", "module not found in the rendered page", where=where))
+            findings.append(finding("E310", "module not found in the rendered page", where=where, hint=""))
         elif abs(anchor[0] - m.rect.x) > tolerance or abs(anchor[1] - m.rect.y) > tolerance:
-            findings.append(Finding("E311", "error", f"rendered at ({anchor[0]:.2f}, {anchor[1]:.2f}) pt, planned at "
-                                                     f"({m.rect.x:.2f}, {m.rect.y:.2f}) pt", where=where))
+            findings.append(finding("E311", f"rendered at ({anchor[0]:.2f}, {anchor[1]:.2f}) pt, planned at "
+                                                     f"({m.rect.x:.2f}, {m.rect.y:.2f}) pt", where=where, hint=""))
     return findings
 
 
@@ -197,7 +198,7 @@ def check_geometry(rendered: Rendered, pages: list[PageLayout], tolerance: float
     for page_layout, page in zip(pages, rendered.document.pages):
         findings += check_anchors(page_layout, anchors_pt(page), tolerance)
     if len(rendered.document.pages) != len(pages):
-        findings.append(Finding("E312", "error", f"{len(rendered.document.pages)} pages rendered, {len(pages)} planned",
+        findings.append(finding("E312", f"{len(rendered.document.pages)} pages rendered, {len(pages)} planned",
                                 hint="a page box overflowed: this is a layout bug"))
     return findings
 

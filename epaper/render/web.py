@@ -30,14 +30,15 @@ import jinja2
 
 from markupsafe import Markup
 
+from ..atomic import write_atomic
 from ..errors import EpaperError, Finding
 from ..layout.grid import MM, Layout
 from ..layout.place import Module, PageLayout
 from ..model import Article, Issue, Page, Photo
 from ..strings import Strings
-from .blocks import body_blocks
+from .blocks import body_blocks, caption_paragraphs, caption_snippet
 from .derived_cache import DerivedCache
-from . import web_search, web_site
+from . import web_search, web_site, web_versions
 from .web_images import PageImages, Raster, available_cpus, rasterise, split_pages, write_photo, zoom_width
 
 MANIFEST = "issue.json"
@@ -98,20 +99,6 @@ def _json_script(data: dict[str, Any]) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def _write_text(target: Path, text: str) -> None:
-    """Write beside the target and move it into place, so a reader never sees half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def human_size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} KB"
 
@@ -141,8 +128,7 @@ class Words:
         """The article in lists and link areas: its title, or 图片新闻 with the start of the caption."""
         if article.title:
             return article.title
-        text = " ".join(article.paragraphs) or next((p.caption for p in article.photos), "")
-        snippet = text[:18] + ("…" if len(text) > 18 else "")
+        snippet = caption_snippet(article)  # the same start of the caption as the EPUB's contents show
         return self.web["photo_news"] + (self.web["label_join"] + snippet if snippet else "")
 
     def module_label(self, module: Module) -> str:
@@ -162,20 +148,12 @@ def article_blocks(article: Article, words: Words) -> list[dict[str, str]]:
 
 def figure(article: Article, index: int, rasters: list[Raster], words: Words) -> dict[str, Any]:
     """An article photo: its variants for srcset, alt text, and caption paragraphs with byline and credit."""
-    photo = article.photos[index]
-    credit = words.base.photo_credit(photo.credit)
-    if article.kind == "photo-news":
-        texts, byline = [b.text for b in article.body if b.kind == "p"] or [photo.caption], words.base.byline(article)
-    else:
-        texts, byline = [photo.caption], ""
-    texts = [t for t in texts if t] or [""]
-    captions = [{"byline": byline if i == 0 else "", "text": t, "credit": credit if i == len(texts) - 1 else ""}
-                for i, t in enumerate(texts)]
-    captions = [c for c in captions if c["byline"] or c["text"] or c["credit"]]
+    credit = words.base.photo_credit(article.photos[index].credit)
+    captions, alt = caption_paragraphs(article, index, words.base.byline(article), credit)
     largest = rasters[-1]
     return {"src": f"../{rasters[0].href}", "srcset": ", ".join(f"../{r.href} {r.width}w" for r in rasters),
             "width": largest.width, "height": largest.height,
-            "alt": photo.alt or photo.caption or article.title or texts[0], "captions": captions}
+            "alt": alt, "captions": captions}
 
 
 def region(module: Module, images: PageImages, words: Words) -> dict[str, Any]:
@@ -212,9 +190,13 @@ def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path
     for stale in target.parent.glob(f".{target.name}.*"):  # leftovers of an interrupted run
         shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    kept = web_versions.earlier_versions(target, issue.version)  # a corrected issue keeps what readers saw
     try:
         _write_issue(staging, issue, pages, pdf, epub_path, strings, layout,
-                     cache=DerivedCache(cache), page_keys=page_keys, executor=executor)
+                     cache=DerivedCache(cache), page_keys=page_keys, executor=executor, kept=kept)
+        web_versions.keep(staging, kept, template_env(layout.folders),
+                          web_strings(layout.folders, issue.paper.language),
+                          ipath=issue_path(issue) + "/", site_url=issue.paper.site_url, lang=issue.paper.language)
         os.chmod(staging, 0o755)
         if target.exists():
             old = target.parent / f".{target.name}.old-{os.getpid()}"
@@ -242,7 +224,7 @@ def _modified(issue: Issue, art_id: str) -> str:
 
 def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | bytes, epub_path: Path | None,
                  strings: Strings, layout: Layout, *, cache: DerivedCache, page_keys: Sequence[str] | None,
-                 executor: ProcessPoolExecutor | None) -> None:
+                 executor: ProcessPoolExecutor | None, kept: Sequence[web_versions.Kept] = ()) -> None:
     words = Words(web_strings(layout.folders, issue.paper.language), strings)
     env = template_env(layout.folders)
     stems = [page_stem(p.page) for p in pages]
@@ -324,7 +306,10 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
         target.write_text(html, encoding="utf-8", newline="\n")
 
     issue_description = ("；" if issue.paper.is_chinese else "; ").join(e["title"] for e in ear)
-    render("issue.html.jinja", out / "index.html", "", ear=ear,
+    modified = _modified(issue, "") if issue.corrections else issue.date.isoformat()
+    versions = web_versions.version_list(words.web, list(kept), issue.version, modified)
+    corrected = {c.article for c in issue.corrections}
+    render("issue.html.jinja", out / "index.html", "", ear=ear, versions=versions,
            canonical=web_site.absolute(site_url, ipath + "index.html") or "index.html",
            social=social("website", f"{issue.paper.name} {date_full}", issue_description, ipath + "index.html",
                          images[0].thumb if images else None, words.web.fmt("page_image_alt",
@@ -408,13 +393,16 @@ def _write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | b
                prev=link(order[j - 1]) if j > 0 else None, next=link(order[j + 1]) if j + 1 < len(order) else None,
                canonical=web_site.absolute(site_url, ipath + href) or f"{art_id}.html",
                social=social("article", words.label(article), text, ipath + href, image, image_alt),
-               jsonld=_json_script(data))
+               jsonld=_json_script(data), earlier=web_versions.article_versions(words.web, list(kept), art_id)
+               if art_id in corrected else [])
 
     manifest = {
         "format": MANIFEST_FORMAT,
         "paper": {"name": issue.paper.name, "slug": issue.paper.slug, "language": issue.paper.language,
                   "site_url": site_url},
         "date": issue.date.isoformat(), "edition": issue.edition, "number": issue.number,
+        "version": issue.version, "modified": modified,  # the kept earlier versions are read by web_versions
+        "versions": [{k: v for k, v in row.items() if k in ("version", "datetime", "href")} for row in versions],
         "path": ipath, "title": title, "date_full": date_full,
         "issue_number": common["issue_number"], "page_count": common["page_count"],
         "pages": [{"number": pl["number"], "name": pl["name"], "label": pl["label"], "href": pl["href"],
@@ -504,13 +492,13 @@ def write_archive(site_root: Path, folders: Sequence[Path], language: str, *, mo
     html = env.get_template("archive.html.jinja").render(
         **context, title=title, paper=paper, months=months, many_papers=len(papers) > 1,
         canonical=web_site.absolute(site_url, "index.html") or "index.html")
-    _write_text(site_root / CSS, stylesheet(folders))
+    write_atomic(site_root / CSS, stylesheet(folders))
     web_site.write_search_page(site_root, env, folders, context)
     web_site.write_feed(site_root, env, issues, words, language)
     if not web_site.write_sitemaps(site_root, env, issues) and issues and findings is not None:
         findings.append(web_site.no_site_url_note(issues[0]["paper"]["name"]))
     target = site_root / "index.html"
-    _write_text(target, html)
+    write_atomic(target, html)
     web_site.write_redirects(site_root, env, words, language, moves, site_url=site_url)
     web_search.write_search_index(site_root, issues)
     return target

@@ -29,10 +29,12 @@ THUMB_WIDTH = 480  # px: 版面导航 and the archive show it at 240 CSS px or l
 ZOOM_TEXT_PX = 12
 ZOOM_WIDTH = 3000
 PHOTO_WIDTHS = (800, 1600)  # px: long side of the article page's photo variants
-# Lossless WebP keeps the type crisp and is smaller than PNG or JPEG at the same sharpness (method 4 and the
-# default effort: lower efforts were measured 10–20 % larger for 25 % less time); photos and the downscaled
-# thumbnail are lossy, where compression costs nothing visible.
-LOSSLESS = {"lossless": True, "method": 4, "quality": 80}
+# Page images are lossless WebP at a fast effort (method 1, quality 10): the type stays exact, and on the bench
+# pages (bench/README.md, "Page images") it encodes 3× faster than method 4 at quality 80, for files about 1.5×
+# larger; lossy WebP at a size this small (q90, SSIM 0.999 on body text) was slower still, AVIF 4–10× slower, JPEG
+# fast but 2–3× larger with ringing around the strokes. Photos and the downscaled thumbnail are lossy, where
+# compression costs nothing visible.
+LOSSLESS = {"lossless": True, "method": 1, "quality": 10}
 LOSSY = {"quality": 82, "method": 4}
 # The version of the renditions below: bump it when their code changes, so that files cached by older code
 # are not served as if this code had made them.

@@ -18,12 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
 import jinja2
 
+from ..atomic import write_atomic
 from ..errors import Finding, InputError
 
 MARKER = ".epaper-site"
@@ -35,20 +35,6 @@ NEWS_SITEMAP = "news-sitemap.xml"
 FEED_ENTRIES = 50  # the newest articles in the feed
 NEWS_DAYS = 2  # Google News sitemaps list articles of the last two days
 REDIRECT_MARK = '<meta name="robots" content="noindex">'  # how a redirect page we wrote is recognised
-
-
-def _write(target: Path, text: str) -> None:
-    """Write beside the target and move it into place, so a reader never sees half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- the marker ---------------------------------------------------------------------------------------------------
@@ -80,7 +66,7 @@ def claim_site_root(site_root: Path, *, force: bool = False) -> None:
                                     f"({shown}); its files would be overwritten", key="--site",
                          hint="choose a new or empty folder, or pass --force-site to write into this one")
     site_root.mkdir(parents=True, exist_ok=True)
-    _write(marker, MARKER_TEXT)
+    write_atomic(marker, MARKER_TEXT)
 
 
 # --- URLs ---------------------------------------------------------------------------------------------------------
@@ -126,7 +112,7 @@ def write_feed(site_root: Path, env: jinja2.Environment, issues: list[dict[str, 
         updated=updated, self_href=absolute(site_url, FEED) or FEED, home_href=absolute(site_url, "index.html")
         or "index.html", entries=entries)
     target = site_root / FEED
-    _write(target, text)
+    write_atomic(target, text)
     return target
 
 
@@ -152,8 +138,8 @@ def write_sitemaps(site_root: Path, env: jinja2.Environment, issues: list[dict[s
     news = [{"loc": absolute(site_url, a["path"]), "publication": a["issue"]["paper"]["name"],
              "language": news_language(a["issue"]["paper"]["language"]), "date": a["issue"]["date"],
              "title": a["title"]} for a in recent]
-    _write(targets[0], env.get_template("sitemap.xml.jinja").render(urls=urls))
-    _write(targets[1], env.get_template("news-sitemap.xml.jinja").render(articles=news))
+    write_atomic(targets[0], env.get_template("sitemap.xml.jinja").render(urls=urls))
+    write_atomic(targets[1], env.get_template("news-sitemap.xml.jinja").render(articles=news))
     return targets
 
 
@@ -223,21 +209,21 @@ def write_redirects(site_root: Path, env: jinja2.Environment, words: Any, langua
         rel = _relative(old, new)
         html = env.get_template("redirect.html.jinja").render(
             lang=language, s=words, target=rel, canonical=absolute(site_url, new) or rel)
-        _write(target_file, html)
+        write_atomic(target_file, html)
         written.append(target_file)
     if table or (site_root / REDIRECTS).exists():
-        _write(site_root / REDIRECTS, json.dumps(table, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        write_atomic(site_root / REDIRECTS, json.dumps(table, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return written
 
 
 def write_search_page(site_root: Path, env: jinja2.Environment, folders: Sequence[Path],
                       context: dict[str, Any]) -> Path:
     """SITE/search.html and its script, copied from the layout's web/ folder."""
-    _write(site_root / "search.html", env.get_template("search.html.jinja").render(**context))
+    write_atomic(site_root / "search.html", env.get_template("search.html.jinja").render(**context))
     for folder in folders:  # the paper's layout first
         script = folder / "web" / "search.js"
         if script.is_file():
-            _write(site_root / "search.js", script.read_text(encoding="utf-8"))
+            write_atomic(site_root / "search.js", script.read_text(encoding="utf-8"))
             break
     return site_root / "search.html"
 

@@ -42,7 +42,7 @@ def schedule_problem(value: str) -> str:
     """'' if `value` is a publishing schedule, else what was expected."""
     if value in SCHEDULES:
         return ""
-    return (f"expected daily, weekdays or weekly-<day> (weekly-monday … weekly-sunday), got {value!r}")
+    return f"expected daily, weekdays or weekly-<day> (weekly-monday … weekly-sunday), got {value!r}"
 
 
 _TYPES: dict[str, Callable[[Any], bool]] = {

@@ -187,7 +187,7 @@ def _trial(meta: IssueMeta, plan: Plan, folder: Path, layout: Layout, grow: bool
             issue = load_issue(folder)
             palette = load_palette(FONTS, traditional=issue.paper.is_traditional)
             strings = Strings(layout.folders, issue.paper.language)
-            composer = _composer(palette, composition_settings(issue.paper), layout.body_size)
+            composer = _composer(palette, composition_settings(issue.paper), layout.body_size, layout.subhead_size)
             results, over = [], None
             for i, page in enumerate(issue.pages):  # up to the first page that does not fit
                 results.append(layout_page(issue, page, layout, composer, strings))

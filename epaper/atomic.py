@@ -1,0 +1,49 @@
+"""One atomic file write: bytes, text or a writer callback in; the target whole or untouched out."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+Data = bytes | str | Callable[[Path], None]
+
+
+def write_atomic(target: Path | str, data: Data, *, mode: int | None = 0o644, fsync: bool = False,
+                 parents: bool = True) -> None:
+    """Write `data` to a temporary file beside `target` and rename it over the target.
+
+    Readers see the old file or the new one, never half a file; a failure (a full disk, Ctrl-C) leaves the old
+    file and no temporary. Text is written as UTF-8 with "\\n" line ends, a callable writes the temporary path
+    itself (e.g. shutil.copyfile). `mode` None gives the file the umask's ordinary permissions; `fsync` flushes
+    it to the disk before the rename, for files that must survive a power cut (the EPUB a reader downloads).
+    `parents` False refuses a target whose folder is missing instead of making it (a mistyped --out path).
+    Temporaries are named `.NAME.XXXX.tmp`, which the caches' pruning recognises as a dead writer's leftovers.
+    """
+    target = Path(target)
+    if parents:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        if callable(data):
+            os.close(fd)
+            data(tmp)
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+                if fsync:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask  # mkstemp makes 0600: an output should get ordinary file permissions
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(target)  # a full disk is reported naming the file (a write() error names none)
+        raise
