@@ -82,7 +82,7 @@ def run(root: Path, out: Path, workers: int, formats: list[str]) -> dict:
         rss[r["worker"]] = max(rss.get(r["worker"], 0.0), r["worker_rss_mib"])
     site = out / "site"
     iiif_bytes = sum(f.stat().st_size for f in site.glob("*/*/iiif/**/*") if f.is_file())
-    pages = sum(r.get("pages", 0) for r in built)
+    pages = sum(r.get("pages", 0) for r in report["issues"] if r["status"] in ("built", "skipped"))
     return {"workers": workers, "wall": wall, "built": len(built), "skipped": report["skipped"],
             "iiif_mib_per_page": iiif_bytes / (1 << 20) / pages if pages else 0.0,
             "site_seconds": report.get("site_seconds", 0.0),

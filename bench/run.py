@@ -252,8 +252,9 @@ def run_child(args: list[str]) -> tuple[dict, dict]:
 EPAPER_CLI = [sys.executable, "-c", "import sys; from epaper.cli import app; sys.argv[0] = 'epaper'; sys.exit(app())"]
 
 
-def tree_rss(pid: int) -> float:
-    """MiB resident in `pid` and all its descendants now (from /proc: VmRSS of each)."""
+def tree_rss(pid: int) -> tuple[float, float]:
+    """MiB resident in `pid` and all its descendants now, from /proc: the sum of their VmRSS, and of their Pss
+    (proportional set size: a page shared by n processes, such as a font file or the interpreter, counts 1/n)."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -266,15 +267,17 @@ def tree_rss(pid: int) -> float:
     while frontier:
         frontier = {c for c, p in parents.items() if p in frontier} - tree
         tree |= frontier
-    kib = 0
+    rss = pss = 0
     for p in tree:
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    kib += int(line.split()[1])
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
         except OSError:
             pass
-    return kib / 1024
+    return rss / 1024, pss / 1024
 
 
 def run_tracked(command: list[str]) -> dict:
@@ -282,13 +285,14 @@ def run_tracked(command: list[str]) -> dict:
     the resident memory of it and all its descendants together, sampled every 50 ms."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
-    peak = 0.0
+    peak = peak_pss = 0.0
     while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
+        rss, pss = tree_rss(proc.pid)
+        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         time.sleep(0.05)
     err = proc.stderr.read()
     # poll() reaped the child; its rusage (children included) comes from RUSAGE_CHILDREN's growth instead
-    return {"wall": time.perf_counter() - start, "rss_all": peak, "returncode": proc.returncode,
+    return {"wall": time.perf_counter() - start, "rss_all": peak, "pss_all": peak_pss, "returncode": proc.returncode,
             "stderr": err.decode(errors="replace")[-2000:]}
 
 
@@ -471,10 +475,11 @@ def report(results: dict, info: dict, runs: int) -> str:
                          f"{share:.0%} | | | |")
     if any(res.get("cli") for res in results.values()):
         lines += ["", "The command line, as a user runs it (`epaper build ISSUE -o OUT`: PDF + EPUB + web, a new process "
-                  "each time, page workers included; RSS = the peak of all its processes together, sampled every "
-                  "50 ms); ratio = wall time against WeasyPrint alone in the same run (baseline a):", "",
-                  "| issue | case | wall s | CPU s | peak RSS, all processes, MiB | wall / WeasyPrint alone |",
-                  "| --- | --- | ---: | ---: | ---: | ---: |"]
+                  "each time, page workers included; RSS and PSS = the peak of all its processes together, sampled "
+                  "every 50 ms, PSS counting a shared page once); ratio = wall time against WeasyPrint alone in the same run (baseline a):", "",
+                  "| issue | case | wall s | CPU s | peak RSS, all processes, MiB | peak PSS, all processes, MiB "
+                  "| wall / WeasyPrint alone |",
+                  "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
         labels = {"cold": "cold build (empty OUT)", "nochange": "rebuild, nothing changed",
                   "edit": "rebuild after a one-character edit (page 1)"}
         for name, res in results.items():
@@ -485,7 +490,8 @@ def report(results: dict, info: dict, runs: int) -> str:
                 rows = [c[case] for c in res["cli"]]
                 wall = median([r["wall"] for r in rows])
                 lines.append(f"| {name} | {label} | {wall:.2f} | {median([r['cpu'] for r in rows]):.2f} | "
-                             f"{median([r['rss_all'] for r in rows]):.0f} | {fmt_ratio(wall, alone)} |")
+                             f"{median([r['rss_all'] for r in rows]):.0f} | "
+                             f"{median([r.get('pss_all', float('nan')) for r in rows]):.0f} | {fmt_ratio(wall, alone)} |")
     names = list(results)
     if len(names) == 2:
         small, large = (results[n]["runs"] for n in names)

@@ -198,6 +198,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         result.findings.extend(f for p in pages for f in p.findings)
         progress("rendering the print PDF")
         rendered_pages = renderer.results()
+        page_pdfs.shutdown()  # no page worker outlives the PDF stage: the web stage's images need the memory
         result.rendered_pages = [o.number for o in rendered_pages if not o.cached]
         result.render_cpu = sum(o.cpu for o in rendered_pages)
         result.render_rss = max((o.rss for o in rendered_pages), default=0.0)

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import math
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -80,6 +81,17 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, cluster) -> Runs:
+    # The code version is computed once for the module's runs: epaper's source does not change during a CI run,
+    # but in a working tree being edited it would, and every issue would rightly be rebuilt.
+    from epaper.archive import run as archive_run
+
+    version = archive_run.code_version(archive_run.LAYOUTS, archive_run.FONTS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(archive_run, "code_version", lambda *_: version)
+        yield _runs(tmp_path_factory, cluster)
+
+
+def _runs(tmp_path_factory, cluster) -> Runs:
     root = make_archive(tmp_path_factory.mktemp("archive"))
     out = tmp_path_factory.mktemp("archive-out")
     options = ArchiveOptions(out=out, formats=("pdf", "web"), scheduler=cluster.scheduler_address, base_url=BASE)
@@ -90,6 +102,11 @@ def runs(tmp_path_factory, cluster) -> Runs:
     lead = root / "test-daily" / "2024-12-16" / "articles" / "lead.md"
     lead.write_text(lead.read_text(encoding="utf-8").replace("第一段正文，讲述昨天发生的事情。", NEW_TEXT),
                     encoding="utf-8")
+    # and a story renamed: its old page must redirect to the new one
+    issue = lead.parent.parent
+    (issue / "articles" / "photo.md").rename(issue / "articles" / "picture.md")
+    toml = (issue / "issue.toml").read_text(encoding="utf-8")
+    (issue / "issue.toml").write_text(toml.replace('"photo"]', '"picture"]'), encoding="utf-8")
     edited = run_archive(root, options)
     return Runs(root, out, first, again, edited)
 
@@ -153,6 +170,12 @@ def test_a_changed_story_rebuilds_its_issue_only(runs: Runs):
     assert NEW_TEXT in pdf_text(runs.out / "test-daily-2024-12-16.pdf").replace("\n", "").replace("\r", "")
     article = (runs.out / "site" / "2024-12" / "16" / "a" / "lead.html").read_text(encoding="utf-8")
     assert NEW_TEXT in article
+    # the renamed story: its old address redirects to the new page (SITE/redirects.json and a redirect page)
+    site = runs.out / "site"
+    redirects = json.loads((site / "redirects.json").read_text(encoding="utf-8"))
+    assert redirects["2024-12/16/a/photo.html"] == "2024-12/16/a/picture.html", redirects
+    assert 'href="picture.html"' in (site / "2024-12" / "16" / "a" / "photo.html").read_text(encoding="utf-8")
+    assert (site / "2024-12" / "16" / "a" / "picture.html").is_file()
 
 
 def web_regions(page_html: Path) -> tuple[tuple[float, float], dict[str, tuple[float, float, float, float]]]:
@@ -271,6 +294,25 @@ def test_duplicate_issues_and_a_missing_address_are_reported(tmp_path: Path, clu
                      ("W900", str(first / "test-daily" / "paper.toml"))], codes
     duplicate = next(r for r in report.issues if r["issue"] == "test-daily/copy-of-17")
     assert "the same paper, date and edition as test-daily/2024-12-17" in duplicate["reason"]
+
+
+def test_the_inputs_hash_and_its_shortcut(tmp_path: Path):
+    """Any change of content changes the hash; with the last run's record, files of unchanged size and time are
+    not read again (so an edit that keeps both is seen only without it, as with --force)."""
+    from epaper.archive.discover import find_issues, issue_digest
+
+    issue = write_issue(tmp_path / "root")
+    found = find_issues(tmp_path / "root")
+    assert [f.rel for f in found] == ["paper/2024-12-19"] and found[0].slug == "test-daily-2024-12-19"
+    first = issue_digest(found[0])
+    lead = issue / "articles" / "lead.md"
+    st = lead.stat()
+    lead.write_text(lead.read_text(encoding="utf-8").replace("第一段", "第二段"), encoding="utf-8")  # same size
+    os.utime(lead, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert issue_digest(found[0], first) == first  # size and time unchanged: the recorded hash stands
+    assert issue_digest(found[0])["digest"] != first["digest"]  # read again: the change is seen
+    (issue / "images" / "new.png").write_bytes(b"x")
+    assert issue_digest(found[0], first)["digest"] != first["digest"]  # a file added
 
 
 def test_cli_on_its_own_local_cluster(tmp_path: Path):

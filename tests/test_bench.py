@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import REPO
 
 
+@pytest.mark.slow  # the quick bench builds and times issues end to end in a subprocess
 def test_bench_quick_prints_its_tables(tmp_path):
     command = [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--json", str(tmp_path / "b.json")]
     proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)

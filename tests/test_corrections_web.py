@@ -28,6 +28,7 @@ from epaper.source.folder import load_issue
 from .test_newsroom import CHROMIUM, NOTE, two_page_issue
 
 runner = CliRunner()
+AXE = Path(__file__).parent / "reader" / "node_modules" / "axe-core" / "axe.min.js"  # scripts/setup_browser.sh
 SITE_URL = "https://epaper.example.org/wujin/"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 FIRST = dt.datetime(2024, 12, 20, 9, 30, tzinfo=BEIJING)  # 2024-12-20 01:30 UTC
@@ -153,6 +154,12 @@ def test_the_web_shows_the_versions_and_links_the_first(day):
                     return bad;
                 }""")
                 assert broken == []
+                for path in ("index.html", f"a/{STORY}.html", f"v1/a/{STORY}.html"):  # the new parts, by axe-core
+                    tab.goto(base + "2024-12/20/" + path)
+                    tab.add_script_tag(path=str(AXE))
+                    found = tab.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                                         ".violations.map(v => v.id + ': ' + v.help)")
+                    assert found == [], path
             finally:
                 browser.close()
     finally:

@@ -46,6 +46,18 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _python_children(pids: set[int]) -> set[int]:
+    """Those of `pids` that are Python processes of multiprocessing (not a short fc-match the build runs)."""
+    out = set()
+    for pid in pids:
+        try:
+            if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                out.add(pid)
+        except OSError:
+            pass
+    return out
+
+
 def _alive(pids: set[int]) -> set[int]:
     alive = set()
     for pid in pids:
@@ -65,10 +77,10 @@ def _start(folder: Path, out: Path) -> subprocess.Popen:
 
 
 def _watch_children(proc: subprocess.Popen, until: float, want: int = 1) -> set[int]:
-    """Descendants of the build seen while it runs, until `want` are seen or the deadline."""
+    """The build's Python child processes seen while it runs, until `want` are seen or the deadline."""
     seen: set[int] = set()
     while time.monotonic() < until and proc.poll() is None:
-        seen |= _descendants(proc.pid)
+        seen |= _python_children(_descendants(proc.pid))
         if len(seen) >= want:
             break
         time.sleep(0.05)
@@ -89,16 +101,48 @@ def folder(tmp_path_factory) -> Path:
     return root / MULTI_ISSUE.name
 
 
-def test_no_worker_outlives_a_build(folder, tmp_path):
-    proc = _start(folder, tmp_path / "out")
+@pytest.fixture(scope="module")
+def cold(folder, tmp_path_factory):
+    """A first build into an empty OUT, watched: (its output folder, every descendant seen while it ran)."""
+    out = tmp_path_factory.mktemp("workers-out") / "out"
+    proc = _start(folder, out)
     seen = _watch_children(proc, time.monotonic() + 60, want=2)
     while proc.poll() is None:  # keep looking: a worker started late is a worker too
-        seen |= _descendants(proc.pid)
-        time.sleep(0.1)
+        seen |= _python_children(_descendants(proc.pid))
+        time.sleep(0.05)
     _, err = proc.communicate()
     assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
+    return out, seen
+
+
+def test_no_worker_outlives_a_build(cold):
+    _, seen = cold
     assert len(seen) >= 2, "the build rendered its pages in two worker processes"
     assert not _gone_within(seen, 1.0), f"still running after the build: {_alive(seen)}"
+
+
+def test_a_rebuild_of_one_changed_page_starts_no_worker(folder, cold):
+    out, _ = cold
+    pdf = next(out.glob("*.pdf"))
+    before = pdf.read_bytes()
+    md = next((folder / "articles").glob("*.md"))
+    text = md.read_text(encoding="utf-8")
+    head, sep, body = text.partition("+++\n\n")
+    old = next(c for c in "的，是" if c in body)
+    md.write_text(head + sep + body.replace(old, "之" if old != "之" else "乃", 1), encoding="utf-8")
+    try:
+        for _ in ("edited", "nothing changed"):
+            proc = _start(folder, out)
+            seen: set[int] = set()
+            while proc.poll() is None:
+                seen |= _python_children(_descendants(proc.pid))
+                time.sleep(0.02)
+            _, err = proc.communicate()
+            assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
+            assert not seen, "one changed page is drawn in the build's own process"
+        assert next(out.glob("*.pdf")).read_bytes() != before
+    finally:
+        md.write_text(text, encoding="utf-8")
 
 
 def test_no_worker_outlives_a_build_stopped_by_ctrl_c(folder, tmp_path):

@@ -102,7 +102,8 @@ def _outputs_present(out: Path, record: dict[str, Any], site_root: Path) -> bool
     """A recorded build still counts only while its outputs are there (someone may have deleted OUT/site)."""
     if not (out / record.get("slug", "")).exists():
         return False
-    return "web" not in record or (site_root / record["web"] / "index.html").is_file()
+    paths = record.get("web", [])
+    return all((site_root / path / "index.html").is_file() for path in ([paths] if isinstance(paths, str) else paths))
 
 
 def _sites(found: list[Found], options: ArchiveOptions) -> dict[str, Path]:
@@ -281,7 +282,9 @@ def _write_sites(found: list[Found], sites: dict[str, Path], options: ArchiveOpt
         if not paper.layout or not any(site_root.glob(f"*/*/{web.MANIFEST}")):
             continue  # the paper.toml does not load, or nothing was built: its issues' records say why
         folders = load_layout(LAYOUTS, paper.layout).folders
-        written.append(web.write_archive(site_root, folders, paper.language, findings=report.findings))
+        moves = {old: new for r in report.issues if r.get("site") == str(site_root)
+                 for old, new in (r.get("moves") or {}).items()}
+        written.append(web.write_archive(site_root, folders, paper.language, moves=moves, findings=report.findings))
         written += opds.write_catalog(site_root, paper.language)
         if options.iiif:
             from .. import iiif

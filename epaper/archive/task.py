@@ -19,6 +19,7 @@ from typing import Any
 from ..build import LAYOUTS, BuildOptions, build
 from ..errors import EpaperError, LayoutError
 from ..layout.grid import MM, load_layout
+from ..render.web_site import moved_articles
 
 RECORD_FORMAT = "epaper-archive-issue/1"
 
@@ -69,6 +70,15 @@ def _swap_in(new: Path, target: Path) -> None:
         os.replace(new, target)
 
 
+def _manifest(folder: Path) -> dict[str, Any] | None:
+    """The web issue folder's issue.json (with its `path` from the site root), or None."""
+    try:
+        data = json.loads((folder / "issue.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("path"), str) else None
+
+
 def build_one(job: Job) -> dict[str, Any]:
     """Build the issue; never raises for a problem of the issue (the record says it), so one issue never stops
     the others."""
@@ -86,16 +96,24 @@ def build_one(job: Job) -> dict[str, Any]:
         if web:
             from ..render.web import issue_path
 
-            path = issue_path(result.issue)
-            folder = job.stage / "site" / path
-            if job.iiif_url:
-                from .. import iiif
+            paths = []
+            for built in (result, *result.editions):  # the 繁简 editions of paper.toml have folders of their own
+                path = issue_path(built.issue)
+                folder = job.stage / "site" / path
+                if job.iiif_url:
+                    from .. import iiif
 
-                layout = load_layout(LAYOUTS, result.issue.paper.layout)
-                iiif.write_issue(folder, f"{job.iiif_url}{path}/", (layout.width / MM, layout.height / MM),
-                                 layout.folders)
-            _swap_in(folder, job.site_root / path)
-            record["web"] = path
+                    layout = load_layout(LAYOUTS, built.issue.paper.layout)
+                    iiif.write_issue(folder, f"{job.iiif_url}{path}/", (layout.width / MM, layout.height / MM),
+                                     layout.folders)
+                paths.append(path)
+            moves: dict[str, str] = {}
+            for path in paths:
+                # an article page the issue had and has no more: its old path gets a redirect (web_site.py),
+                # written with the site-wide files at the end
+                moves.update(moved_articles(_manifest(job.site_root / path), _manifest(job.stage / "site" / path) or {}))
+                _swap_in(job.stage / "site" / path, job.site_root / path)
+            record.update(web=paths, site=str(job.site_root), moves=moves)
     except EpaperError as exc:
         record.update(status="failed", reason=reason(exc), exit_code=exc.exit_code)
     except Exception as exc:  # a bug must not stop the other issues: it is reported with its traceback

@@ -220,7 +220,8 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def pool(workers: int | None = None) -> Executor:
-    """The process's page renderers, started once and kept: `epaper serve` rebuilds without new interpreters."""
+    """The build's page renderers, started once with WeasyPrint imported (_warm) and stopped by shutdown() when the
+    build's PDF stage ends (build.py), or when this process exits."""
     global _pool
     if _pool is None:
         count = workers or min(2, os.cpu_count() or 1)
@@ -263,36 +264,49 @@ class PageRenderer:
     def __init__(self, cache: PageCache | None, workers: int = 0):
         self.cache = cache
         self.parallel = workers != 1 and (os.cpu_count() or 1) > 1
-        self.pending: list[tuple[PageJob, str, Future | PageOut]] = []
+        self.pending: list[tuple[PageJob, str, Future | PageOut | None]] = []
         self.workers = workers
         # A first build (no rendered page on disk) starts the workers now, so that their imports overlap the
-        # layout; a rebuild starts them at its first changed page, and one that changed nothing starts none
-        # (two interpreters importing WeasyPrint cost more CPU than the whole rebuild).
-        if self.parallel and (cache is None or not cache.has_entries()):
+        # layout. A rebuild keeps its first changed page back: if it stays the only one (a late correction), this
+        # process renders it (WeasyPrint is loaded here already) and no worker is started; a second changed page
+        # starts the workers and sends both. A rebuild that changed nothing starts none.
+        self.eager = self.parallel and (cache is None or not cache.has_entries())
+        if self.eager:
             pool(workers or None)
+        self.held: int | None = None  # index in pending of the page kept back
 
     def submit(self, job: PageJob) -> None:
         key = job.key()
         hit = self.cache.get(job, key) if self.cache else None
         if hit is not None:
             self.pending.append((job, key, hit))
-        elif self.parallel:
-            self.pending.append((job, key, pool(self.workers or None).submit(render_page, job)))
-        else:
+        elif not self.parallel:
             self.pending.append((job, key, render_page(job)))
+        elif not self.eager and self.held is None and not any(isinstance(w, Future) for _, _, w in self.pending):
+            self.held = len(self.pending)
+            self.pending.append((job, key, None))
+        else:
+            if self.held is not None:
+                held_job, held_key, _ = self.pending[self.held]
+                self.pending[self.held] = (held_job, held_key, self._send(held_job))
+                self.held = None
+            self.pending.append((job, key, self._send(job)))
+
+    def _send(self, job: PageJob) -> Future:
+        return pool(self.workers or None).submit(render_page, job)
 
     def results(self) -> list[PageOut]:
         outs = []
         for job, key, work in self.pending:
-            out = work if isinstance(work, PageOut) else work.result()
+            out = work if isinstance(work, PageOut) else render_page(job) if work is None else work.result()
             out.key = key
             if self.cache and not out.cached and not any(f.severity == "error" for f in out.findings):
                 self.cache.put(key, out)
             outs.append(out)
+        self.held = None
         return outs
 
     def cancel(self) -> None:
         for _, _, work in self.pending:
             if isinstance(work, Future):
                 work.cancel()
-

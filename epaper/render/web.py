@@ -6,6 +6,7 @@
     SITE/2024-12/19/a/<article-id>.html      the article's full text and photos
     SITE/2024-12/19/img/, files/             page images (1×, 2×, zoom, thumbnail), photos; PDF, page PDFs, EPUB
     SITE/2024-12/19/issue.json               the manifest the archive index is regenerated from
+    SITE/2024-12/19/v1/…                     a corrected issue's earlier versions, kept as published (web_versions.py)
     SITE/search.html, feed.atom, sitemap.xml…  site-wide files from every manifest (web_site.py, web_search.py)
 
 Every link is relative, nothing is fetched from elsewhere (system fonts, the site's own two small scripts: page
