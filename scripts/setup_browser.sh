@@ -32,7 +32,8 @@ fi
 
 # Every dependency of package.json must be there (a package added by a later commit is installed too).
 all_there() {
-  node -e 'const fs=require("fs"),p=process.argv[1];const d=require(p+"/package.json").dependencies||{};
+  node -e 'const fs=require("fs"),p=require("path").resolve(process.argv[1]);
+    const d=JSON.parse(fs.readFileSync(p+"/package.json","utf8")).dependencies||{};
     process.exit(Object.keys(d).every(n=>fs.existsSync(p+"/node_modules/"+n+"/package.json"))?0:1)' "$READER"
 }
 if [ ! -f "$STAMP" ] || [ "$READER/package-lock.json" -nt "$STAMP" ] || [ "$READER/package.json" -nt "$STAMP" ] \

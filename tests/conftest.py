@@ -137,8 +137,8 @@ BUILT_SAMPLES = {"seed": SEED_ISSUE, "multi": MULTI_ISSUE, "stress": STRESS_ISSU
 @pytest.fixture(scope="session")
 def sample_pdf(tmp_path_factory: pytest.TempPathFactory):
     """name ("seed", "multi", "stress") -> (BuildResult, print PDF path), each sample built once per test run
-    with the default options and formats=("pdf",). Read-only: a test that changes the files or the result
-    builds its own."""
+    with the default options, print PDF and EPUB (test_web publishes both). Read-only: a test that changes the
+    files or the result builds its own."""
     from epaper.build import BuildOptions, build
 
     built: dict[str, tuple] = {}
@@ -146,7 +146,7 @@ def sample_pdf(tmp_path_factory: pytest.TempPathFactory):
     def get(name: str):
         if name not in built:
             result = build(BUILT_SAMPLES[name], BuildOptions(out=tmp_path_factory.mktemp(f"sample-{name}"),
-                                                             formats=("pdf",)))
+                                                             formats=("pdf", "epub")))
             built[name] = (result, next(p for p in result.outputs if p.suffix == ".pdf"))
         return built[name]
 

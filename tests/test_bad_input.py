@@ -601,3 +601,72 @@ def test_check_output_refuses_files_epaper_did_not_build(built, tmp_path: Path):
     ], findings
     plain = runner.invoke(app, ["check", str(issue), "--output", str(passwd)])
     assert f"error E620: {passwd}: not a PDF or EPUB" in plain.stderr and plain.exit_code == 1
+
+
+# ---- issue 18: where each case is tested -------------------------------------------------------------------------
+# Cases that are not a broken issue folder live beside the code they exercise; this table lists them all, with the
+# message a user sees, and the test below makes sure every named test exists, so the list cannot go stale.
+ISSUE_18_CASES: dict[int, tuple[str, list[str]]] = {
+    1: ("paper.toml:6: epub_title: {paper.__class__} is not allowed in the pattern; expected only {paper}, {date}",
+        ["tests/test_bad_input.py::test_bad_input", "tests/test_bad_input.py::test_documented_epub_title_patterns_are_accepted"]),
+    2: ("SOURCE_DATE_EPOCH: expected whole seconds since 1970-01-01 00:00 UTC (0 to 253402300799, …), got 'abc'",
+        ["tests/test_bad_input.py::test_bad_input"]),
+    3: ("--encoding: 'rot13' is not a text encoding; expected one of: utf-8, gb18030, gbk, big5, cp950 …",
+        ["tests/test_bad_input.py::test_import_text_encoding_that_is_not_a_text_encoding",
+         "tests/test_bad_input.py::test_library_decode_refuses_a_codec_that_is_not_text"]),
+    4: ("cannot write OUT/.builds/SLUG-N.partial/…: the file-size limit is reached (ulimit -f); nothing was published",
+        ["tests/test_bad_input.py::test_file_size_limit_during_a_build",
+         "tests/test_bad_input.py::test_disk_full_during_a_build"]),
+    5: ("HTTP 400 for /%00, 404 for a folder without index.html (no listing)",
+        ["tests/test_bad_input.py::test_serve_answers_invalid_paths"]),
+    6: ("photos[0].file: image 'images/p.png' cannot be read: it is a BMP file: expected JPEG, PNG, TIFF, WebP or GIF",
+        ["tests/test_bad_input_content.py::test_cmyk_tiff_named_png_builds_with_its_photo",
+         "tests/test_bad_input_content.py::test_an_image_of_another_format_is_refused_with_its_format"]),
+    7: ("a literal * survives; [text](url) keeps its URL (print: text（url）); other markup is refused with file:line",
+        ["tests/test_markup.py::test_refused_markup_names_file_and_line",
+         "tests/test_markup.py::test_literal_text_stays_literal",
+         "tests/test_markup.py::test_print_keeps_stars_and_prints_the_url"]),
+    8: ("issue.toml:1: date: expected a date from 1800-01-01 to 2999-12-31, got 0001-01-01",
+        ["tests/test_bad_input.py::test_bad_input", "tests/test_bad_input.py::test_import_text_date_out_of_range"]),
+    9: ("issue date 2024-12-19: read from the text (x.txt:1: “…”) — also said in REVIEW.md",
+        ["tests/test_import_conventions.py::test_date_read_from_the_text_and_said",
+         "tests/test_import_conventions.py::test_date_from_the_folder_name_or_today_is_said"]),
+    10: ("E620: not a PDF or EPUB; E621: a PDF made by another program",
+         ["tests/test_bad_input.py::test_check_output_refuses_files_epaper_did_not_build"]),
+    11: ("lead.md:8: column 4: invisible character U+202E (RIGHT-TO-LEFT OVERRIDE): a bidi control, …",
+         ["tests/test_bad_input_content.py::test_invisible_characters_are_refused"]),
+    12: ("lead.md:8: NUL byte (0x00) at byte offset 133 (line 8, byte 10 of the line): expected UTF-8 text",
+         ["tests/test_bad_input_content.py::test_nul_byte_names_file_line_and_byte_offset"]),
+    13: ("an image over 80 megapixels is refused from its header, before decoding (E410 in preflight)",
+         ["tests/test_bad_input_content.py::test_giant_image_is_refused_before_decoding",
+          "tests/test_bad_input_content.py::test_pixel_limit_holds_in_every_output"]),
+    14: ("--site: not a web e-paper folder made by epaper (no .epaper-site) and not empty (index.html); … --force-site",
+         ["tests/test_web_phone.py::test_site_folder_of_other_files_is_refused_unless_forced"]),
+    15: ("a build publishes only what it made: an older PDF link is removed by an EPUB-only build",
+         ["tests/test_bad_input.py::test_a_format_not_built_this_time_is_not_left_looking_current"]),
+    16: ("stale .partial folders whose build holds no lock are removed by the next build",
+         ["tests/test_bad_input.py::test_stale_partial_folders_are_cleaned_unless_their_build_runs"]),
+    17: ("error: E302: … (no 'error: error'); numbers over 9 digits refused; no datetime repr in messages",
+         ["tests/test_bad_input.py::test_bad_input"]),
+    18: ("E615: a font program the declared PDF/X version does not allow",
+         ["tests/test_bad_input_content.py::test_check_output_catches_opentype_in_pdfx_1a",
+          "tests/test_bad_input_content.py::test_press_embeds_bare_cff_as_pdfx_1a_allows"]),
+    19: ("DAISY Ace: no violation (dc:source refined as source-of pagination)",
+         ["tests/test_kepub.py::test_periodical_metadata_and_pagination_source",
+          "tests/test_kepub.py::test_daisy_ace_finds_no_violation"]),
+    20: ("the two navigation landmarks are named 网站导航 and 当前位置",
+         ["tests/test_web_phone.py::test_navigation_landmarks_have_distinct_names"]),
+}
+
+
+def test_every_case_of_issue_18_has_its_test():
+    import ast
+
+    assert sorted(ISSUE_18_CASES) == list(range(1, 21))
+    for case, (message, tests) in ISSUE_18_CASES.items():
+        assert message and tests, case
+        for node_id in tests:
+            path, _, name = node_id.partition("::")
+            tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+            names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+            assert name in names, f"case {case}: {node_id} does not exist"

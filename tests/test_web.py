@@ -82,15 +82,15 @@ def build_into(site_root: Path, issue_dir: Path, out: Path, formats=("pdf", "epu
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, jumped_sample):
+def site(tmp_path_factory, jumped_sample, sample_pdf):
     """Both sample issues written into one site root by separate write_site calls, the older one last (the archive
     must sort), and a jumping variant of the 4-page sample into another; served by http.server on 127.0.0.1."""
     work = tmp_path_factory.mktemp("web")
     sites = work / "sites"
     root = sites / "main"
     issues: dict[str, BuiltIssue] = {}
-    for issue_dir in (MULTI_ISSUE, SEED_ISSUE):
-        built = build_into(root, issue_dir, work / "out")
+    for name, issue_dir in (("multi", MULTI_ISSUE), ("seed", SEED_ISSUE)):
+        built = build_into(root, issue_dir, work / "out", result=sample_pdf(name)[0])  # built once per run
         issues[built.result.issue.date.isoformat()] = built
     jump_result, jump_dir = jumped_sample  # built once per run (conftest.py); its site offers the PDF only
     jump = build_into(sites / "jump", jump_dir, work / "jump-out", formats=("pdf",), result=jump_result)
