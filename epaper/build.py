@@ -205,7 +205,8 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         for planned, page_out in zip(pages, rendered_pages):
             result.findings.extend(page_out.findings)
             result.findings.extend(print_pdf.check_anchors(planned, page_out.anchors))
-        pdf_data = assemble.assemble([o.pdf for o in rendered_pages], _faces(rendered_pages), _jump_links(pages))
+        pdf_data = assemble.assemble([o.pdf for o in rendered_pages], _faces(rendered_pages), _jump_links(pages),
+                                     cache=cache_root / "images" if options.cache else None)
         pdf_data = corrections.mark_version(pdf_data, issue)  # a corrected issue: version N+1 in its metadata
         # page images (web) and the cover (EPUB) are cached by what each page draws
         page_keys = [o.drawing_key for o in rendered_pages]

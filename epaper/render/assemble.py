@@ -9,15 +9,18 @@ glyphs all pages use (glyph ids unchanged, see font_subset.py), one width array,
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from . import tagging
+from .derived_cache import DerivedCache, make_key
 from .font_subset import subset_font
 from .page_pdfs import DEFERRED_PROGRAM_MAX
 
@@ -294,11 +297,36 @@ def save(pdf: pikepdf.Pdf) -> bytes:
     return buf.getvalue()
 
 
-def assemble(pages: list[bytes], faces: dict[str, Face], links: list[Link] = ()) -> bytes:
-    """Join the pages, embed each font once, add the cross-page links; the PDF's bytes."""
+def assemble(pages: list[bytes], faces: dict[str, Face], links: list[Link] = (), *,
+             cache: Path | None = None) -> bytes:
+    """Join the pages, embed each font once, add the cross-page links; the PDF's bytes.
+
+    cache: a DerivedCache folder; the joined file is kept by everything it is made of (the pages' bytes, the font
+    files, the links, this code), so a rebuild that changed nothing does not merge and subset the fonts again."""
+    store = DerivedCache(cache)
+    key = make_key("joined-pdf", _code_version(), pikepdf.__version__, [hashlib.sha256(p).digest() for p in pages],
+                   sorted((name, str(f.path), f.index, _stat(f.path)) for name, f in faces.items()), list(links))
+    hit = store.get("joined-pdf", key)
+    if hit is not None and len(hit) == 1:
+        return hit[0]
     pdf = join(pages)
     merge_fonts(pdf, faces)
     add_links(pdf, list(links))
     if "/StructTreeRoot" in pdf.Root:
         tagging.rebuild_parent_tree(pdf)  # keys for every page and link of the joined file
-    return save(pdf)
+    data = save(pdf)
+    store.put("joined-pdf", key, [data])
+    return data
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """The sources the joined file's bytes depend on beyond its inputs."""
+    here = Path(__file__).resolve().parent
+    return make_key(*(path.read_bytes() for path in (here / "assemble.py", here / "font_subset.py",
+                                                     here / "tagging.py")))

@@ -2,7 +2,8 @@
 
 Why per page: WeasyPrint is single-threaded, and our pages are independent documents (every box is placed
 by the layout), so two processes render an issue in about half the time, and a page whose HTML and files
-did not change is not rendered again. assemble.py joins the pages and embeds each font once.
+did not change is not rendered again. assemble.py joins the pages and embeds each font once; the page PDFs
+therefore carry no font programs of their own (see _install_deferral) and are not meant to be read alone.
 
 The cache (OUT/.cache/pages) is content-addressed: the key hashes the page's HTML, the fonts it may draw
 with and the versions of epaper and WeasyPrint; an entry also lists every file the page read (stylesheets,
