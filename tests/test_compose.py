@@ -369,19 +369,24 @@ def test_english_paragraph_breaks_at_spaces_and_justifies_by_word_space(en):
             assert set(ENGLISH.split()) >= set(line.text.split())
 
 
+def seed_page_columns(sc) -> tuple[list[list[Line]], list[Column]]:
+    """The seed's paragraphs and MIXED composed 13 字 wide, in columns of at most 40 lines that take whole
+    paragraphs (typocheck estimates a column's right edge from the most common line end, which a two- or three-line
+    run with half-width line-end marks would mislead); gutters of 1.5 em (it splits columns at gaps over 0.7 em, and a
+    half-width line-end mark's PDF box still reaches half an em into the gutter)."""
+    paragraphs = [compose_paragraph(text, 13 * SIZE, SIZE, sc) for text in SEED + (MIXED,)]
+    columns: list[Column] = []
+    for para in paragraphs:
+        if not columns or len(columns[-1].lines) + len(para) > 40:
+            columns.append(Column(MARGIN + len(columns) * 14.5 * SIZE, 13 * SIZE, []))
+        columns[-1].paragraphs.append(para)
+    return paragraphs, columns
+
+
 if TYPOCHECK.is_file():  # defined only where the checker exists (as in test_typography): a plain clone has
     # no folder beside it, and a fresh machine must pass without it
     def test_typocheck_reports_a_clean_multicolumn_page(sc, tmp_path):
-        paragraphs = [compose_paragraph(text, 13 * SIZE, SIZE, sc) for text in SEED + (MIXED,)]
-        # Columns take whole paragraphs: typocheck estimates a column's right edge from the most common
-        # line end, which a two- or three-line run with half-width line-end marks would mislead.
-        # Gutters are 1.5 em: it splits columns at gaps over 0.7 em, and a half-width line-end mark's
-        # PDF box still reaches half an em into the gutter.
-        columns: list[Column] = []
-        for para in paragraphs:
-            if not columns or len(columns[-1].lines) + len(para) > 40:
-                columns.append(Column(MARGIN + len(columns) * 14.5 * SIZE, 13 * SIZE, []))
-            columns[-1].paragraphs.append(para)
+        paragraphs, columns = seed_page_columns(sc)
         pdf_path = tmp_path / "page.pdf"
         pdf_path.write_bytes(render(columns))
         out = subprocess.run([sys.executable, str(TYPOCHECK), str(pdf_path)], capture_output=True, text=True, check=True)
@@ -400,12 +405,7 @@ def test_own_yardstick_reports_a_clean_multicolumn_page(sc):
     """The same page as above, measured by the project's own checker (tests/typeset.py), which runs everywhere."""
     from .typeset import measure
 
-    paragraphs = [compose_paragraph(text, 13 * SIZE, SIZE, sc) for text in SEED + (MIXED,)]
-    columns: list[Column] = []
-    for para in paragraphs:
-        if not columns or len(columns[-1].lines) + len(para) > 40:
-            columns.append(Column(MARGIN + len(columns) * 14.5 * SIZE, 13 * SIZE, []))
-        columns[-1].paragraphs.append(para)
+    paragraphs, columns = seed_page_columns(sc)
     with pdfplumber.open(io.BytesIO(render(columns))) as doc:
         counts = measure(doc.pages[0].chars, _page_boxes(columns))
     assert counts.faults() == (0, 0, 0, 0), counts.examples
