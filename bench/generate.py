@@ -56,13 +56,17 @@ except ImportError:  # run as `python bench/generate.py`: the repository root is
 
 from PIL import Image, ImageDraw
 
-from epaper.build import FONTS, LAYOUTS
+from epaper.paths import FONTS, LAYOUTS
 from epaper.fonts import load_palette
-from epaper.layout.autoplace import STRIP_WIDTHS, Shape, compositions, free_band, photo_spans, rank_for
+from epaper.layout.autoplace import free_band
+from epaper.layout.autosearch import STRIP_WIDTHS, Shape, compositions, photo_spans, rank_for
 from epaper.layout.grid import Layout, Rect, Slot, load_layout
 from epaper.errors import LayoutError
-from epaper.layout.place import (Composer, Module, PageLayout, composition_settings, headline_boxes, layout_issue,
-                                 layout_module)
+from epaper.layout.composer import Composer, composition_settings
+from epaper.layout.headlines import headline_boxes
+from epaper.layout.module import layout_module
+from epaper.layout.place import layout_issue
+from epaper.layout.types import Module, PageLayout
 from epaper.model import Article, Block, Issue, Page, Paper, Photo
 from epaper.source.folder import load_issue, load_paper
 from epaper.strings import Strings

@@ -77,8 +77,9 @@ class StageClock:
 
 def child_build(issue_dir: Path, work: Path) -> dict:
     t0 = _usage()
-    from epaper.build import FORMATS, BuildOptions, build, prepare
-    from epaper.render import page_pdfs, print_pdf
+    from epaper.build import BuildOptions, build, prepare
+    from epaper.render.registry import FORMATS
+    from epaper.render.print import page_pdfs, print_pdf
     t1 = _usage()
     record: dict = {"import": {"wall": t1[0] - t0[0], "cpu": t1[1] - t0[1], "rss": t1[2]}}
     # the issue is copied so that the edit of (d) happens in place, as an editor's would

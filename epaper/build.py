@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import multiprocessing
 import os
 import sys
@@ -13,29 +12,28 @@ from pathlib import Path
 from typing import Callable
 
 from . import corrections
-from .atomic import write_atomic
+from . import text as textcheck
 from .cache_layout import LayoutStore
-from .checks import text as textcheck
-from .checks.codes import finding
 from .checks.unplaced import check_unplaced
+from .codes import finding
 from .environment import source_date_epoch
 from .errors import EpaperError, Finding, InputError, LayoutError, OptionError, did_you_mean
 from .fonts import Palette, check_environment, fc_match_file, load_palette
 from .layout import fontmetrics
-from .layout.grid import MM, Layout, available_layouts, load_layout
-from .layout.place import PageLayout, layout_issue
+from .layout.grid import Layout, available_layouts, load_layout
+from .layout.place import layout_issue
+from .layout.types import PageLayout
 from .model import Issue
+from .paths import FONTS, LAYOUTS
 from .publish import publishing
-from .render import assemble, epub_meta, page_pdfs, print_pdf
+from .render import registry
+from .render.epub import epub_meta
+from .render.print import assemble, page_pdfs, print_pdf
+from .schema import TomlSource
+from .source.corrections import last_correction
 from .source.folder import find_paper_toml, load_issue, read_source, unplaced_articles
-from .source.schema import TomlSource
 from .strings import Strings
 
-HOME = Path(__file__).resolve().parent.parent
-LAYOUTS = HOME / "layouts"
-FONTS = HOME / "fonts"
-FORMATS = ("pdf", "epub", "web")
-EREADER_FORMATS = ("kepub", "kindle", "azw3")  # e-reader editions, built on request (epaper/render/epub_variants.py)
 CACHE = ".cache"  # under OUT: rendered pages by content (page_pdfs.PageCache), reused by later builds
 
 
@@ -44,7 +42,7 @@ class BuildOptions:
     """What to build and how; the CLI fills this from its flags, library callers directly."""
 
     out: Path = Path("out")
-    # The library builds print and EPUB unless asked; the CLI's default is all three (FORMATS).
+    # The library builds print and EPUB unless asked; the CLI's default is all three (render.registry.FORMATS).
     formats: tuple[str, ...] = ("pdf", "epub")
     site: Path | None = None  # root of the web e-paper (往期 of every issue built into it); default: <out>/site
     force_site: bool = False  # write the web e-paper into a folder epaper did not make (see web_site.claim_site_root)
@@ -81,7 +79,7 @@ def prepare(issue_dir: Path, edition: str = "") -> tuple[Issue, Layout, Palette,
     source_date_epoch()  # a malformed SOURCE_DATE_EPOCH stops here, before anything is laid out
     issue = load_issue(issue_dir)
     if edition:  # the issue in the edition's script (its language picks the fonts and the strings below)
-        from .editions import convert_issue, edition_of
+        from .source.editions import convert_issue, edition_of
         issue = convert_issue(issue, edition_of(issue.paper, edition))
     if not (LAYOUTS / issue.paper.layout / "layout.toml").is_file():
         paper_file = find_paper_toml(issue.root)
@@ -133,30 +131,12 @@ def check_glyphs(issue: Issue, palette: Palette) -> None:
     check(issue_file, "", issue.lunar + issue.weather)
 
 
-def layout_record(issue: Issue, layout: Layout, pages: list[PageLayout]) -> dict:
-    """layout.json: per page and module the rectangle in mm, lines used and available, fill ratio."""
-    out_pages = []
-    for p in pages:
-        modules = [{"article": m.article.id, "id": m.dom_id, "part": m.fragment.part if m.fragment else 1,
-                    "slot": m.slot.name, "kind": m.article.kind,
-                    "title": m.article.title, "rect_mm": m.rect.mm(),
-                    "grid": {"col": m.col, "span": m.span, "line": m.line, "lines": m.lines},
-                    "lines_used": m.lines_used, "lines_available": m.lines_available, "fill": round(m.fill, 4)}
-                   for m in p.modules]
-        out_pages.append({"number": p.page.number, "name": p.page.name, "template": p.template.name,
-                          "size_mm": {"w": round(layout.width / MM, 2), "h": round(layout.height / MM, 2)},
-                          "modules": modules, "area_fill": round(p.area_fill, 4), "text_fill": round(p.text_fill, 4)})
-    return {"issue": {"paper": issue.paper.name, "date": issue.date.isoformat(), "number": issue.number,
-                      "version": issue.version},
-            "pages": out_pages}
-
-
 def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progress: Progress = lambda s: None) -> BuildResult:
     """Build one issue. Every check runs before the first output is replaced, so a failed build changes nothing."""
-    unknown = [f for f in options.formats if f not in FORMATS + EREADER_FORMATS]
+    unknown = [f for f in options.formats if f not in registry.KNOWN]
     if unknown:
         raise OptionError("--format", f"unknown output format '{unknown[0]}'; expected one of: "
-                          f"{', '.join(FORMATS + EREADER_FORMATS)}")
+                          f"{', '.join(registry.KNOWN)}")
     issue, layout, palette, strings = prepare(Path(issue_dir), options.edition)
     check_unplaced(issue)  # E110: text the importer could not place stops the build until it is moved or deleted
     result = BuildResult(issue)
@@ -165,7 +145,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
                                        where=str(file), hint="add it to a page's articles in issue.toml"))
     out = Path(options.out)
     if "web" in options.formats:  # before any work: a site root of someone else's files is refused (exit 2)
-        from .render.web_site import claim_site_root
+        from .render.web.web_site import claim_site_root
         claim_site_root(options.site or out / "site", force=options.force_site)
     # One build of an issue at a time (flock on OUT/.lock-<slug>); its files go to a staging folder and are
     # published together when the block ends, or not at all: an exception, Ctrl-C or a kill leaves the previous
@@ -213,7 +193,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         images_cache = cache_root / "images" if options.cache else None
         press_job = None
         if options.press:
-            from .render import press
+            from .render.print import press
             progress("rendering the press PDFs")
             profile = options.press_profile or (issue.paper.press_profile and
                                                 find_paper_toml(issue.root).parent / issue.paper.press_profile)
@@ -222,50 +202,26 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
                 issue, layout, pages=pages, roots=[issue.root, LAYOUTS, FONTS],
                 options=press.PressOptions(profile=Path(profile) if profile else None))
             result.findings.extend(press_job.findings)
+        formats = tuple(options.formats) + (("press",) if press_job is not None else ())
+        context = registry.Context(
+            issue, layout, palette, strings, pages, formats, staging, pdf_data, page_keys, images_cache,
+            site=options.site or out / "site", force_site=options.force_site, embed_fonts=options.embed_fonts,
+            modified=last_correction(issue), findings=result.findings, press_job=press_job)
         try:
             errors = [f for f in result.findings
                       if f.severity == "error" or (options.strict and f.severity == "warning")]
             if errors:
                 raise LayoutError(errors)
-            if "pdf" in options.formats:
-                write_atomic(staging / f"{issue.slug}.pdf", pdf_data)
-                write_atomic(staging / f"{issue.slug}.layout.json",
-                             json.dumps(layout_record(issue, layout, pages), ensure_ascii=False,
-                                        indent=1).encode("utf-8") + b"\n")
-                names += [f"{issue.slug}.pdf", f"{issue.slug}.layout.json"]
-            if "epub" in options.formats:
-                progress("writing the EPUB")
-                from .render import epub
-                epub.write_epub(issue, strings, staging / f"{issue.slug}.epub", cover_pdf=pdf_data,
-                                cover_key=page_keys[0], cache=images_cache,
-                                embed_fonts=options.embed_fonts, modified=corrections.last_correction(issue),
-                                fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
-                                vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
-                names.append(f"{issue.slug}.epub")
-            if any(f in EREADER_FORMATS for f in options.formats):
-                progress("writing the e-reader editions")
-                from .render import epub_variants
-                names += epub_variants.write_variants(
-                    [f for f in EREADER_FORMATS if f in options.formats], issue, strings, staging,
-                    cover_pdf=pdf_data, cover_key=page_keys[0], cache=images_cache,
-                    vertical=issue.paper.epub_vertical, layout_folders=layout.folders)
-            if press_job is not None:
-                names += [p.name for p in press.write_press(press_job, staging, issue, layout).outputs]
+            # every format's writer (epaper/render/registry.py); the web writer runs inside this block: under the
+            # issue's lock, and a failure there publishes nothing. The files switch when the block ends.
+            for file in registry.write_all(context, progress):
+                if file.parent == staging:
+                    names.append(file.name)
+                else:
+                    site_files.append(file)
         finally:
             if press_job is not None:
                 press_job.close()
-        if "web" in options.formats:
-            # inside the block: under the issue's lock (write_site clears other runs' staging folders), and a
-            # failure here publishes nothing. The site switches its own folder; the files switch when the block ends.
-            progress("writing the web e-paper")
-            from .render import web
-            pdf_source = staging / f"{issue.slug}.pdf" if "pdf" in options.formats else pdf_data
-            epub_source = staging / f"{issue.slug}.epub" if "epub" in options.formats else None
-            site_files = web.write_site(options.site or out / "site", issue, pages, pdf_source, epub_source,
-                                        strings, layout=layout, cache=images_cache, page_keys=page_keys,
-                                        force_site=options.force_site, findings=result.findings)
-            from .render import opds  # the e-reader editions beside the issue's downloads, and SITE/opds.xml
-            site_files += opds.publish(options.site or out / "site", issue, [staging / n for n in names])
     # the stable names: links through OUT/<slug>, which now points at this build's folder
     result.outputs += [out / name for name in names] + site_files
     if cache is not None:
@@ -279,7 +235,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         result.findings += done.findings
     if result.editions and "web" in options.formats:
         # the edition wrote the archive page (往期) last, in its script: the site speaks the paper's language
-        from .render import web
+        from .render.web import web
         web.write_archive(options.site or out / "site", layout.folders, issue.paper.language)
     return result
 
@@ -332,7 +288,7 @@ def build_many(issue_dirs: list[Path], options: BuildOptions, progress: Progress
         results = list(pool.map(_build_quiet, issue_dirs, [per_issue] * len(issue_dirs)))
     if "web" in options.formats:
         # each worker rewrote the archive page from the manifests it saw: write it once more, with all of them
-        from .render import web
+        from .render.web import web
         done = [r for r in results if isinstance(r, BuildResult)]
         if done:
             layout = load_layout(LAYOUTS, done[0].issue.paper.layout)

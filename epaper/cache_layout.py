@@ -8,7 +8,7 @@ the pages whose inputs changed.
   placement), the digest covering the text, the fonts (path, size, mtime), the composition settings, the body
   size and the code version;
 - pages/<digest>.pickle: one placed page and the continuation it carries to the next page, the digest covering
-  the page's every input (place._page_key: paper, grid, strings, plan entry, its articles with their photos and
+  the page's every input (layout.place._page_key: paper, grid, strings, plan entry, its articles with their photos and
   sizes, the continuations it sets) and the code version.
 
 The code version is a digest of the layout's Python sources (LAYOUT_SOURCES), so an entry made by other layout
@@ -39,7 +39,7 @@ PACKAGE = Path(__file__).resolve().parent
 # The sources a placed page or a composed paragraph depends on beyond the inputs in its key: the layout code and
 # the classes and helpers it builds its results from. (Parsing, rendering and the checks are not here: what they
 # change reaches the layout only through the inputs, which are in every key.)
-LAYOUT_SOURCES = ("layout/*.py", "model.py", "marks.py", "strings.py", "fonts.py", "errors.py", "checks/codes.py",
+LAYOUT_SOURCES = ("layout/*.py", "model.py", "marks.py", "strings.py", "fonts.py", "errors.py", "codes.py",
                   "cache_layout.py")
 
 

@@ -65,7 +65,8 @@ def build(
     editions: Annotated[bool, typer.Option("--editions/--no-editions", help="Also build the editions in the other script that paper.toml asks for.")] = True,
 ) -> None:
     """Build the print PDF, the EPUB, the web e-paper and layout.json of each ISSUE_DIR into --out."""
-    from .build import FORMATS, BuildOptions, build_many
+    from .build import BuildOptions, build_many
+    from .render.registry import FORMATS
 
     options = BuildOptions(out=out, formats=tuple(format) if format else FORMATS, marks=marks, strict=strict,
                            embed_fonts=embed_fonts, site=site, force_site=force_site, press=press, press_profile=press_profile,
@@ -103,7 +104,8 @@ def serve(
     port: Annotated[int, typer.Option("--port", "-p", help="Port; 0 picks a free one.")] = 8000,
 ) -> None:
     """Build ISSUE_DIR's web e-paper, serve it on localhost and rebuild whenever the issue folder changes."""
-    from .build import FORMATS, BuildOptions, build as run_build
+    from .build import BuildOptions, build as run_build
+    from .render.registry import FORMATS
     from .serve import serve as run_serve
 
     site_root = site or out / "site"
@@ -195,15 +197,15 @@ def import_text(
     """Turn raw/OCR page text into a draft issue folder, with REVIEW.md listing every change and doubtful spot."""
     import datetime as dt
 
-    from .source.ocr import ImportOptions, import_text as run_import
+    from .ocr import ImportOptions, import_text as run_import
 
     try:
         day = dt.date.fromisoformat(date) if date else None
     except ValueError:
         typer.echo(f"error: --date: expected YYYY-MM-DD, got {date!r}", err=True)
         raise typer.Exit(2)
-    from .source.ocr.decode import ACCEPTED, encoding_problem
-    from .source.schema import DATE_RANGE
+    from .source.decode import ACCEPTED, encoding_problem
+    from .schema import DATE_RANGE
 
     if day is not None and not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
         typer.echo(f"error: --date: expected a date from {DATE_RANGE[0]} to {DATE_RANGE[1]}, got {date}", err=True)

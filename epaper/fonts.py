@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import EnvironmentProblem
-from .source.schema import Field, TomlSource, check_table
+from .schema import Field, TomlSource, check_table
 
 ROLE_FIELDS = {
     "family": Field("str", True),

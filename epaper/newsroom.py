@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, OptionError
+from .paths import LAYOUTS
+from .schema import DATE_RANGE, WEEKDAY_NAMES, TomlSource, check_table
 from .source.folder import ISSUE_FIELDS, PAGE_FIELDS, load_paper, read_source
-from .source.schema import DATE_RANGE, WEEKDAY_NAMES, TomlSource, check_table
 
-CHECKLIST = Path(__file__).resolve().parent.parent / "layouts" / "base" / "newsroom" / "checklist.txt"
+CHECKLIST = LAYOUTS / "base" / "newsroom" / "checklist.txt"
 # 农历 months as papers print them: 正月 for the first, 十一月 and 十二月 (not 冬月, 腊月) as in the sample issue
 LUNAR_MONTHS = ("正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
 

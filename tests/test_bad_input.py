@@ -364,7 +364,7 @@ def last_line(result) -> str:
 def test_documented_epub_title_patterns_are_accepted(make_issue, pattern: str):
     """Case 1, the other side: the documented fields and date formats still pass, and the title is what the
     pattern says."""
-    from epaper.render.epub_meta import epub_title
+    from epaper.render.epub.epub_meta import epub_title
     from epaper.source.folder import load_issue
 
     toml_pattern = pattern.replace("\\", "\\\\").replace('"', '\\"')
@@ -394,7 +394,7 @@ def test_import_text_encoding_that_is_not_a_text_encoding(tmp_path: Path, encodi
 def test_library_decode_refuses_a_codec_that_is_not_text(tmp_path: Path):
     """Case 3 through the library: the importer's decoder names the file and the accepted encodings."""
     from epaper.errors import InputError
-    from epaper.source.ocr.decode import decode
+    from epaper.source.decode import decode
 
     with pytest.raises(InputError, match=r"page\.txt: 'rot13' is not a text encoding \(expected one of: utf-8"):
         decode("abc".encode(), tmp_path / "page.txt", "rot13")
@@ -472,7 +472,7 @@ def test_file_size_limit_during_a_build(built, tmp_path: Path):
 def test_disk_full_during_a_build(built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Case 4, ENOSPC (a full disk cannot be made without mount rights: the EPUB's write fails as a full disk
     fails it): one line naming the file, exit 4, the previous outputs kept, the staging folder removed."""
-    from epaper.render import epub
+    from epaper.render.epub import epub
 
     issue, out, before = copy_out(built, tmp_path)
 

@@ -21,15 +21,18 @@ import pytest
 from PIL import Image, ImageChops
 from typer.testing import CliRunner
 
-from epaper.build import FONTS, LAYOUTS, prepare
-from epaper.checks import text as textcheck
+from epaper.build import prepare
+from epaper.paths import FONTS, LAYOUTS
+from epaper import text as textcheck
 from epaper.checks.outputs import check_pdf
 from epaper.checks.preflight import preflight
 from epaper.cli import app
 from epaper.errors import EpaperError, InputError
 from epaper.layout.place import layout_issue
 from epaper.model import Photo
-from epaper.render import epub_images, press, print_pdf, web_images
+from epaper.render.epub import epub_images
+from epaper.render.print import press, print_pdf
+from epaper.render.web import web_images
 from epaper.source import images
 from epaper.source.folder import load_issue
 

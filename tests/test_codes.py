@@ -1,4 +1,4 @@
-"""Every finding code the code uses is in the one table (epaper/checks/codes.py) and in the README's codes table."""
+"""Every finding code the code uses is in the one table (epaper/codes.py) and in the README's codes table."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from epaper.checks.codes import CODES, markdown_table
+from epaper.codes import CODES, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = re.compile(r"[EWI][0-9]{3}")
@@ -36,7 +36,7 @@ def test_scan_finds_the_codes_the_build_raises():
 
 def test_every_code_used_is_in_the_table():
     missing = {code: where for code, where in _codes_used().items() if code not in CODES}
-    assert not missing, f"codes used but not in epaper/checks/codes.py CODES: {missing}"
+    assert not missing, f"codes used but not in epaper/codes.py CODES: {missing}"
 
 
 def test_findings_take_their_severity_from_the_table():
@@ -47,7 +47,7 @@ def test_findings_take_their_severity_from_the_table():
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "Finding" \
                     and node.args and isinstance(node.args[0], ast.Constant):
                 inline.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert not inline, f"Finding built with a literal code; use checks.codes.finding: {inline}"
+    assert not inline, f"Finding built with a literal code; use codes.finding: {inline}"
 
 
 def test_severity_letter_matches_and_every_code_has_a_title():

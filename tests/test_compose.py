@@ -18,7 +18,7 @@ import weasyprint
 from epaper.layout import kinsoku
 from epaper.layout.compose import CompositionSettings, Line, Piece, compose_paragraph, count_lines
 from epaper.layout.fontmetrics import FontMetrics, load_metrics
-from epaper.render.lines_html import LINE_CSS, lines_to_html
+from epaper.render.print.lines_html import LINE_CSS, lines_to_html
 
 NOTO = Path("/usr/share/fonts/opentype/noto")
 SERIF = NOTO / "NotoSerifCJK-Regular.ttc"

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from epaper.build import BuildOptions, build
 from epaper.cli import app
 from epaper.corrections import append_correction
-from epaper.render import press
+from epaper.render.print import press
 from epaper.serve import _Handler
 from epaper.source.folder import load_issue
 

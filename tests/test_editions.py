@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from epaper.build import BuildOptions, build
 from epaper.cli import app
-from epaper.editions import Converter
+from epaper.source.editions import Converter
 from epaper.errors import InputError
 from epaper.model import Edition
 from epaper.source.folder import load_issue

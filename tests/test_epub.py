@@ -18,8 +18,8 @@ from PIL import Image
 
 from epaper.errors import EpaperError
 from epaper.model import Issue
-from epaper.render import epub_fonts
-from epaper.render.epub import book_identifier, epub_language, write_epub
+from epaper.render.epub import epub_fonts
+from epaper.render.epub.epub import book_identifier, epub_language, write_epub
 from epaper.source.folder import load_issue
 from epaper.strings import Strings
 

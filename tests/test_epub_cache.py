@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from epaper.errors import EpaperError
-from epaper.render import epub_images
-from epaper.render.epub import write_epub
+from epaper.render.epub import epub_images
+from epaper.render.epub.epub import write_epub
 from epaper.source.folder import load_issue
 
 from .conftest import SEED_ISSUE
@@ -88,7 +88,7 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 @pytest.mark.skipif(not DEJAVU.is_file(), reason="DejaVu Sans missing (apt-get install fonts-dejavu-core)")
 def test_font_subsets_come_from_the_cache(tmp_path, caplog, monkeypatch):
     """A rebuild with the same characters reuses the subset (fontTools takes 10–20 s on a CJK face)."""
-    from epaper.render import epub_fonts
+    from epaper.render.epub import epub_fonts
 
     issue = load_issue(SEED_ISSUE)
     fonts = [("DejaVu Sans", DEJAVU, "400")]

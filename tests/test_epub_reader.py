@@ -27,7 +27,7 @@ from PIL import Image
 
 from epaper.fonts import load_palette
 from epaper.model import Article, Issue
-from epaper.render.epub import article_label
+from epaper.render.epub.epub import article_label
 from epaper.source.folder import load_issue
 
 pytestmark = pytest.mark.slow  # two CLI builds and epub.js in Chromium

@@ -232,7 +232,7 @@ OCR_LINE = st.one_of(
 @given(lines=st.lists(OCR_LINE, max_size=30), encoding=st.sampled_from(["utf-8", "gb18030", "utf-16", "bytes"]),
        junk=st.binary(max_size=64))
 def test_ocr_import(workdir: Path, lines: list[str], encoding: str, junk: bytes):
-    from epaper.source.ocr import ImportOptions, import_text
+    from epaper.ocr import ImportOptions, import_text
 
     n = next(_counter)
     src = workdir / f"ocr-{n}.txt"

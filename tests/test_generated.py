@@ -105,7 +105,7 @@ def check_pages(result, pdf: Path, origin: list[tuple[int, int]], records: dict[
     import pdfplumber
     import pypdfium2 as pdfium
 
-    from epaper.build import LAYOUTS
+    from epaper.paths import LAYOUTS
     from epaper.layout.grid import load_layout
 
     layout = load_layout(LAYOUTS, result.issue.paper.layout)

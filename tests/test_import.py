@@ -14,13 +14,13 @@ from epaper.errors import InputError
 from epaper.model import Article, Issue
 from epaper.source.folder import load_article, load_issue, unplaced_articles
 from epaper.source.markdown import parse_body
-from epaper.source.ocr import ImportOptions, ImportReport, import_text
-from epaper.source.ocr.assemble import Context, headline
-from epaper.source.ocr.decode import decode
-from epaper.source.ocr.log import Log
-from epaper.source.ocr.recognise import match_byline_line, match_credit, match_dateline
-from epaper.source.ocr.text import Traced
-from epaper.source.ocr.write import md_text
+from epaper.ocr import ImportOptions, ImportReport, import_text
+from epaper.ocr.assemble import Context, headline
+from epaper.source.decode import decode
+from epaper.ocr.log import Log
+from epaper.ocr.recognise import match_byline_line, match_credit, match_dateline
+from epaper.ocr.text import Traced
+from epaper.ocr.write import md_text
 
 from .conftest import SEED_PAGE
 

@@ -18,7 +18,7 @@ from epaper.cli import app
 from epaper.errors import InputError
 from epaper.model import Issue
 from epaper.source.folder import load_issue, unplaced_articles
-from epaper.source.ocr import ImportOptions, ImportReport, import_text
+from epaper.ocr import ImportOptions, ImportReport, import_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 HAN = re.compile("[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

@@ -26,8 +26,8 @@ from epaper.cli import app
 from epaper.errors import InputError
 from epaper.layout.grid import MM
 from epaper.source.folder import load_issue
-from epaper.source.ocr import import_text
-from epaper.source.ocr.decode import decode
+from epaper.ocr import import_text
+from epaper.source.decode import decode
 
 from .conftest import SEED_PAGE
 

@@ -16,9 +16,9 @@ from xml.etree import ElementTree
 import pytest
 from PIL import Image
 
-from epaper.render.epub import write_epub
-from epaper.render.epub_variants import convert_azw3, file_name, write_variants
-from epaper.render.kepub import kepubify
+from epaper.render.epub.epub import write_epub
+from epaper.render.epub.epub_variants import convert_azw3, file_name, write_variants
+from epaper.render.epub.kepub import kepubify
 from epaper.source.folder import load_issue
 
 from .test_epub import NS, SAMPLE_1, cover_png, epubcheck_messages, needs_java, read, strings_for

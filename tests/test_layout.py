@@ -237,7 +237,8 @@ def test_a_layout_that_extends_overrides_only_what_it_changes(tmp_path, monkeypa
 
     import epaper.build
     from epaper.layout.grid import load_layout
-    from epaper.layout.place import _composer, body_lines, composition_settings
+    from epaper.layout.composer import _composer, composition_settings
+    from epaper.layout.module import body_lines
     from epaper.build import prepare
     from epaper.source.folder import load_issue
 

@@ -11,7 +11,9 @@ import pytest
 
 from epaper.build import BuildOptions, build, prepare
 from epaper.cache_layout import LayoutStore
+from epaper.layout import composer as composer_module
 from epaper.layout import place
+from epaper.layout.types import PageLayout
 
 from .conftest import MULTI_ISSUE
 
@@ -25,10 +27,10 @@ def _copy(tmp: Path) -> Path:
 def _new_process() -> None:
     """Forget what this process laid out and composed, as a new CLI process would."""
     place._MEMO.clear()
-    place._COMPOSERS.clear()
+    composer_module._COMPOSERS.clear()
 
 
-def _layout(folder: Path, store: LayoutStore | None) -> tuple[list[place.PageLayout], list[str], list[int]]:
+def _layout(folder: Path, store: LayoutStore | None) -> tuple[list[PageLayout], list[str], list[int]]:
     """The pages, the texts composed, and the numbers of the pages placed (not taken from a memo or the store)."""
     _new_process()
     issue, layout, palette, strings = prepare(folder)
@@ -44,7 +46,7 @@ def _layout(folder: Path, store: LayoutStore | None) -> tuple[list[place.PageLay
         pages = place.layout_issue(issue, layout, palette, strings, store=store)
     finally:
         place.layout_page = real
-    composer = next(iter(place._COMPOSERS.values()))
+    composer = next(iter(composer_module._COMPOSERS.values()))
     return pages, list(composer.composed), sorted(set(placed))
 
 

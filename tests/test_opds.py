@@ -15,7 +15,7 @@ from lxml import etree
 from PIL import Image
 
 from epaper.build import BuildOptions, build
-from epaper.render import opds
+from epaper.render.web import opds
 from epaper.serve import SiteServer
 
 from .test_epub import SAMPLE_1

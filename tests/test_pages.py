@@ -12,9 +12,10 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 
-from epaper.build import FONTS, LAYOUTS, BuildOptions, build, prepare
+from epaper.build import BuildOptions, build, prepare
+from epaper.paths import FONTS, LAYOUTS
 from epaper.layout import place
-from epaper.render import print_pdf
+from epaper.render.print import print_pdf
 
 from .conftest import MULTI_ISSUE
 

@@ -11,11 +11,12 @@ from PIL import ImageFile
 
 from epaper.build import prepare
 from epaper.checks import outputs
-from epaper.checks import text as textcheck
-from epaper.checks.codes import CODES, markdown_table
+from epaper import text as textcheck
+from epaper.codes import CODES, markdown_table
 from epaper.checks.preflight import BODY_ROLES, CAPTION_ROLE, HEADLINE_ROLES, exit_code, preflight
 from epaper.errors import Finding
-from epaper.layout.place import LEAD_ROLE, layout_issue
+from epaper.layout.place import layout_issue
+from epaper.layout.types import LEAD_ROLE
 
 from .conftest import MULTI_ISSUE, SEED_ISSUE
 

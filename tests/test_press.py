@@ -20,12 +20,13 @@ import pytest
 import tinycss2
 from PIL import Image, ImageCms
 
-from epaper.build import FONTS, LAYOUTS, prepare
+from epaper.build import prepare
+from epaper.paths import FONTS, LAYOUTS
 from epaper.checks.outputs import check_pdf
 from epaper.errors import InputError
 from epaper.layout.grid import MM
 from epaper.layout.place import layout_issue
-from epaper.render import press, print_pdf
+from epaper.render.print import press, print_pdf
 
 from .conftest import MULTI_ISSUE, REPO, SEED_ISSUE
 

@@ -15,9 +15,10 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from epaper.build import FONTS, LAYOUTS, BuildOptions, BuildResult, build, prepare
-from epaper.layout.place import Module
-from epaper.render import print_pdf, tagging
+from epaper.build import BuildOptions, BuildResult, build, prepare
+from epaper.paths import FONTS, LAYOUTS
+from epaper.layout.types import Module
+from epaper.render.print import print_pdf, tagging
 from epaper.strings import Strings
 
 from .conftest import MULTI_ISSUE, REPO, SEED_ISSUE

@@ -14,11 +14,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from epaper.checks import readers
-from epaper.checks.codes import CODES
+from epaper.codes import CODES
 from epaper.checks.readers import check_reader_quirks
-from epaper.render.epub import write_epub
-from epaper.render.epub_variants import file_name
-from epaper.render.epub_zip import zip_bytes
+from epaper.render.epub.epub import write_epub
+from epaper.render.epub.epub_variants import file_name
+from epaper.render.epub.epub_zip import zip_bytes
 from epaper.source.folder import load_issue
 
 from .test_epub import FONTS, SAMPLE_1, cover_png, needs_fonts, strings_for

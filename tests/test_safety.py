@@ -27,10 +27,11 @@ from xml.etree import ElementTree
 import pypdfium2 as pdfium
 import pytest
 
-from epaper.build import FONTS, LAYOUTS, BuildOptions, build
+from epaper.build import BuildOptions, build
+from epaper.paths import FONTS, LAYOUTS
 from epaper.errors import EpaperError, InputError
 from epaper.publish import PublishError, build_folders, current_build, published_files, publishing
-from epaper.render import print_pdf
+from epaper.render.print import print_pdf
 from epaper.render.fetch import FetchRefused, RestrictedFetcher
 from epaper.source.folder import load_issue
 

@@ -21,10 +21,11 @@ from urllib.parse import unquote, urldefrag, urlparse
 import pdfplumber
 import pytest
 
-from epaper.build import LAYOUTS, BuildOptions, BuildResult, build
+from epaper.build import BuildOptions, BuildResult, build
+from epaper.paths import LAYOUTS
 from epaper.errors import EpaperError
 from epaper.layout.grid import MM, Layout, load_layout
-from epaper.render.web import issue_path, read_manifests, web_strings, write_archive, write_site
+from epaper.render.web.web import issue_path, read_manifests, web_strings, write_archive, write_site
 from epaper.serve import SiteServer
 from epaper.strings import Strings
 
@@ -467,7 +468,7 @@ def test_site_is_self_contained_and_every_link_resolves(site):
 
 def test_bleed_and_crop_marks_are_cut_off(site, tmp_path):
     """A PDF built with --marks is rasterised at its trim box, so the areas stay on the articles."""
-    from epaper.render.web_images import rasterise
+    from epaper.render.web.web_images import rasterise
 
     seed = site.issues["2024-12-19"]
     result = build(SEED_ISSUE, BuildOptions(out=tmp_path, formats=("pdf",), marks=True))

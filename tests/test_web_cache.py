@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from epaper.build import LAYOUTS, BuildResult
+from epaper.build import BuildResult
+from epaper.paths import LAYOUTS
 from epaper.layout.grid import load_layout
-from epaper.render import derived_cache, web_images
+from epaper.render import derived_cache
+from epaper.render.web import web_images
 from epaper.render.derived_cache import DerivedCache
-from epaper.render.pdf_pages import describe_pages
-from epaper.render.web import write_site
+from epaper.render.print.pdf_pages import describe_pages
+from epaper.render.web.web import write_site
 from epaper.strings import Strings
 
 

@@ -24,8 +24,8 @@ from lxml import etree
 
 from epaper.build import BuildOptions, BuildResult, build
 from epaper.errors import InputError
-from epaper.render import web_search, web_site
-from epaper.render.web import issue_path, write_archive
+from epaper.render.web import web_search, web_site
+from epaper.render.web.web import issue_path, write_archive
 
 from .conftest import MULTI_ISSUE, REPO, SEED_ISSUE
 from .test_web import CHROMIUM, CHROMIUM_ARGS, Tab
@@ -382,7 +382,7 @@ def test_news_sitemap_keeps_only_the_last_two_days(site, tmp_path):
     old = json.loads((root / "2024-12/19/issue.json").read_text("utf-8"))
     old["date"] = "2024-12-18"  # the older issue now lies three days back
     (root / "2024-12/19/issue.json").write_text(json.dumps(old, ensure_ascii=False), "utf-8")
-    from epaper.build import LAYOUTS
+    from epaper.paths import LAYOUTS
     from epaper.layout.grid import load_layout
 
     write_archive(root, load_layout(LAYOUTS, "broadsheet").folders, "zh-CN")
@@ -438,7 +438,7 @@ def test_a_renamed_article_leaves_a_redirect(site, tmp_path, desktop):
     gone = {**manifest, "articles": manifest["articles"][1:]}
     assert web_site.moved_articles(manifest, gone) == {built.path + old_href: built.path + "index.html"}
 
-    from epaper.build import LAYOUTS
+    from epaper.paths import LAYOUTS
     from epaper.layout.grid import load_layout
 
     root = site.root  # served: the redirect page is followed by the browser
@@ -488,7 +488,7 @@ def test_site_folder_of_other_files_is_refused_unless_forced(tmp_path):
 
 def test_no_site_url_gives_relative_links_and_a_note(tmp_path):
     """Without site_url: no sitemaps (the protocol wants absolute URLs), I700 says so, canonical links relative."""
-    from epaper.build import LAYOUTS
+    from epaper.paths import LAYOUTS
     from epaper.layout.grid import load_layout
 
     root = tmp_path / "site"

@@ -61,7 +61,7 @@ def build_archive(
     force: Annotated[bool, typer.Option("--force", help="Build every issue, changed or not.")] = False,
 ) -> None:
     """Build every issue under ROOT on Dask; a rerun builds only what changed or failed for want of resources."""
-    from ..build import FORMATS
+    from ..render.registry import FORMATS
     from ..errors import EpaperError
     from .run import REPORT, ArchiveOptions, run_archive
 

@@ -23,7 +23,7 @@ LIBRARIES = ("weasyprint", "pydyf", "fonttools", "pillow", "pypdfium2", "pikepdf
 
 # epaper's code that no build runs: the importer, the commands, the server and the archive's driver. A change
 # there rebuilds nothing; a change anywhere else in epaper/ rebuilds every issue.
-NOT_BUILD = ("source/ocr", "cli.py", "serve.py", "__main__.py", "archive/cli.py", "archive/run.py",
+NOT_BUILD = ("ocr", "cli.py", "serve.py", "__main__.py", "archive/cli.py", "archive/run.py",
              "archive/discover.py")
 
 

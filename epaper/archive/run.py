@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..build import FONTS, FORMATS, LAYOUTS, BuildOptions
-from ..checks.codes import finding
+from ..build import BuildOptions
+from ..codes import finding
 from ..errors import Finding, OptionError
+from ..paths import FONTS, LAYOUTS
+from ..render.registry import FORMATS
 from .discover import Found, code_version, find_issues, issue_digest
 from .task import RECORD_FORMAT, Job, build_one, write_record
 
@@ -186,7 +188,7 @@ def run_archive(root: Path, options: ArchiveOptions = ArchiveOptions(),
     ).hexdigest()
 
     if "web" in options.formats:
-        from ..render.web_site import claim_site_root
+        from ..render.web.web_site import claim_site_root
         for site_root in sites.values():
             claim_site_root(site_root)  # a folder of someone else's files is refused before any build
     jobs: list[Job] = []
@@ -274,7 +276,8 @@ def _write_sites(found: list[Found], sites: dict[str, Path], options: ArchiveOpt
                  report: ArchiveReport) -> list[Path]:
     """Once, after every issue: each site root's 往期 index, search, feed, sitemaps, OPDS and IIIF collection."""
     from ..layout.grid import load_layout
-    from ..render import opds, web
+    from ..render.web import opds
+    from ..render.web import web
 
     written = []
     for slug, site_root in sites.items():

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..build import LAYOUTS, BuildOptions, build
+from ..build import BuildOptions, build
+from ..paths import LAYOUTS
 from ..errors import EpaperError, LayoutError
 from ..layout.grid import MM, load_layout
-from ..render.web_site import moved_articles
+from ..render.web.web_site import moved_articles
 
 RECORD_FORMAT = "epaper-archive-issue/1"
 
@@ -94,7 +95,7 @@ def build_one(job: Job) -> dict[str, Any]:
                       rendered_pages=len(result.rendered_pages),
                       findings=[f.brief for f in result.findings if f.severity != "info"])
         if web:
-            from ..render.web import issue_path
+            from ..render.web.web import issue_path
 
             paths = []
             for built in (result, *result.editions):  # the 繁简 editions of paper.toml have folders of their own

@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import text as textcheck
+from ..codes import finding
 from ..errors import Finding, InputError
+from ..schema import TomlSource
 from ..source.folder import split_front_matter
 from ..source.images import ImageProblem, identify, name_mismatch
-from ..source.schema import TomlSource
-from . import text as textcheck
-from .codes import finding
 
 PLACEHOLDER_PIXELS = 4_000_000  # a refused giant photo is stood in for by a grey image of its shape
 

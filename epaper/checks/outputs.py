@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from ..codes import finding
 from ..errors import Finding
-from .codes import finding
 from .readers import check_reader_quirks
 
 RGB_SPACES = ("/DeviceRGB", "/CalRGB", "/RGB")  # /RGB: the inline-image abbreviation

@@ -6,7 +6,7 @@ does not, a repaired copy is made in a temporary folder — missing or broken im
 placeholders, blank titles filled, the plan cut to the articles that load — and the layout, glyph and
 resolution checks run on that copy, so one run reports every planted fault.
 
-Findings carry the codes of `epaper.checks.codes.CODES`. Locations are `file:line` where a line is known
+Findings carry the codes of `epaper.codes.CODES`. Locations are `file:line` where a line is known
 (the same form InputError uses), else `page N, article 'id'` for layout findings.
 """
 
@@ -18,26 +18,25 @@ import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .. import text as textcheck
+from ..codes import CODES, finding
 from ..errors import EnvironmentProblem, Finding, InputError, LayoutError
 from ..fonts import Palette, check_environment, load_palette
-from ..marks import marks_of
 from ..layout import fontmetrics
 from ..layout.grid import Layout, load_layout
-from ..layout.place import LEAD_ROLE, PageLayout, layout_issue
+from ..layout.place import layout_issue
+from ..layout.types import LEAD_ROLE, PageLayout
+from ..marks import marks_of
 from ..model import Article, Issue
+from ..paths import FONTS, LAYOUTS
 from ..source.folder import find_paper_toml
 from ..strings import Strings
-from . import text as textcheck
-from .codes import CODES, finding
 from .folder import check_brackets, check_headlines, check_images, check_plan, error_where, read_raw, where_of
 from .outputs import check_outputs
 from .repair import Loaded, load
 
 __all__ = ["CODES", "preflight", "exit_code"]
 
-HOME = Path(__file__).resolve().parent.parent.parent
-LAYOUTS = HOME / "layouts"
-FONTS = HOME / "fonts"
 # The font role that draws each headline part (epaper/layout/place.py, headline_boxes); tests compare with a layout.
 HEADLINE_ROLES = {"kicker": "serif-bold", "title": "sans", "subtitle": "sans-regular"}
 BODY_ROLES = {"p": "serif", "h": "serif-bold"}

@@ -1,7 +1,7 @@
 """A built EPUB (or .kepub.epub) in; the e-reader delivery findings (8xx) out: what Send-to-Kindle, Kobo and Apple
 Books are documented to refuse, mangle or ignore although EPUBCheck accepts it.
 
-Each rule names its source in the code table (checks/codes.py, the 8xx block); the limits are the documented ones:
+Each rule names its source in the code table (epaper/codes.py, the 8xx block); the limits are the documented ones:
 - Send-to-Kindle by e-mail: 50 MB in all (Amazon help, "Using Your Send to Kindle Email Address");
 - Apple Books Asset Guide, Images: no image over 5.6 million pixels; Languages: Chinese needs zh-Hans / zh-Hant;
   Text Directions: vertical writing is read from html or body;
@@ -22,8 +22,8 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ..codes import finding
 from ..errors import Finding
-from .codes import finding
 
 MB = 1024 * 1024
 KINDLE_MAIL_BYTES = 50 * MB

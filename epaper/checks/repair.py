@@ -22,10 +22,10 @@ from typing import Any
 
 from PIL import Image
 
+from ..codes import finding
 from ..errors import Finding, InputError
 from ..model import Issue
 from ..source.folder import find_paper_toml, load_article, load_issue
-from .codes import finding
 from .folder import RawIssue, error_where, where_of
 
 PLACEHOLDER_TITLE = "无题"

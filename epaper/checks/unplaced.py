@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..model import Issue
 from ..source.folder import load_article
 
-UNPLACED_FILE = "unplaced.md"  # under articles/; the name epaper.source.ocr.write gives it
+UNPLACED_FILE = "unplaced.md"  # under articles/; the name epaper.ocr.write gives it
 LOCATOR = re.compile(r"\S+:\d+")  # the importer's `## file:line` subheads say where a passage came from
 
 

@@ -10,7 +10,7 @@ would mean patching its line breaker and Pango's, in an engine we do not own,
 and we would still only learn a paragraph's line count by rendering it. So the
 layout stage owns the grid: this module chooses every break and every gap, and
 WeasyPrint only draws each pre-broken line as a no-wrap block
-(`epaper.render.lines_html`). The line count computed here is the line count in
+(`epaper.render.print.lines_html`). The line count computed here is the line count in
 the PDF, which is what copyfit counts.
 
 Rules (W3C clreq, "Requirements for Chinese Text Layout"):

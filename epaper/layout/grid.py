@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, did_you_mean
-from ..source.schema import Field, TomlSource, check_table
+from ..schema import Field, TomlSource, check_table
 
 MM = 72 / 25.4  # points per millimetre
 

@@ -16,14 +16,15 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..checks.codes import finding
+from ..codes import finding
 from ..errors import LayoutError
 from ..marks import marks_of, shifted
 from ..model import Article
 from ..strings import Strings
 from .compose import glyph_offsets, latin_run
 from .grid import Layout, Rect, Slot
-from .place import LEAD_ROLE, Composer, Module
+from .composer import Composer
+from .types import LEAD_ROLE, Module
 
 # one or two digits between non-Latin characters: set across the line in one square (縱中橫)
 TCY = re.compile(r"(?<![0-9A-Za-z.,%])[0-9]{1,2}(?![0-9A-Za-z.,%])")

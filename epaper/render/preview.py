@@ -14,7 +14,7 @@ from typing import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ..layout.place import PageLayout
+from ..layout.types import PageLayout
 
 # Outline colours, cycled over a page's modules (distinct hues that read on newsprint grey and on photos).
 COLOURS = ((214, 39, 40), (31, 119, 180), (44, 160, 44), (255, 127, 14), (148, 103, 189), (23, 190, 207),
@@ -31,7 +31,7 @@ def module_colour(index: int) -> tuple[int, int, int]:
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     """The palette's sans face (CJK-capable) when it is installed, else Pillow's built-in font."""
     try:
-        from ..build import FONTS
+        from ..paths import FONTS
         from ..fonts import load_palette
 
         return ImageFont.truetype(str(load_palette(FONTS)["sans-regular"].file), size)

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..checks.text import invisible_characters, invisible_message, position
 from ..errors import InputError, did_you_mean
 from ..model import Article, Composition, Issue, Page, Paper, Photo, Pin
+from ..schema import Field, TomlSource, check_table, schedule_problem
+from ..text import invisible_characters, invisible_message, position
 from .images import SCALE_DOWN, ImageProblem, identify
 from .markdown import parse_body
-from .schema import Field, TomlSource, check_table, schedule_problem
 
 PAPER_FIELDS = {
     "name": Field("str", True, "the paper's name as printed in the 报头, e.g. 武进日报"),
@@ -97,7 +97,7 @@ def read_source(file: Path) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        from .ocr.decode import decode  # the importer's detector, used only to word the message
+        from .decode import decode  # the importer's detector, used only to word the message
 
         try:
             guess = decode(data, file).encoding.upper()
@@ -190,7 +190,7 @@ def load_paper(file: Path) -> Paper:
         data["site_url"] = data["site_url"].rstrip("/") + "/"  # the site root: every URL is joined onto it
     if problem := schedule_problem(data.get("schedule", "daily")):
         raise src.error(("schedule",), problem)
-    from ..editions import read_editions  # 繁简 editions: their tables are checked with the paper
+    from .editions import read_editions  # 繁简 editions: their tables are checked with the paper
 
     data["editions"] = read_editions(src, data.get("editions", []), data["language"])
     slug = data.pop("slug", file.parent.name)
@@ -257,7 +257,7 @@ def load_issue(issue_dir: Path | str) -> Issue:
             raise src.error(("pages", page_no - 1, "articles"), f"article '{art_id}' has no file articles/{art_id}.md",
                             hint=did_you_mean(art_id, available) if available else "articles/ is empty")
         articles[art_id] = load_article(file, root)
-    from ..corrections import read_corrections, with_notes  # [[corrections]]: 更正 recorded by `epaper correct`
+    from .corrections import read_corrections, with_notes  # [[corrections]]: 更正 recorded by `epaper correct`
 
     corrections = read_corrections(src, data.get("corrections", []), articles)
     articles = with_notes(articles, corrections, paper.language)  # the note ends the article in every output

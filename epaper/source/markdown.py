@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from ..errors import InputError
 from ..marks import Mark, MarkedBlock
 from ..model import Block
-from .schema import bad_character
+from ..schema import bad_character
 
 # Raw HTML is parsed only to be refused with a line number: copy comes from many hands and the body is
 # plain news text (with html off, markdown-it would pass tags through as literal text). text_join stays off so

@@ -1,5 +1,5 @@
 /* epaper search (检索): the query of ?q= (or the form) against the static index in search/ (written with the site
-   from every issue in it; see epaper/render/web_search.py). Text is indexed as overlapping two-character pieces
+   from every issue in it; see epaper/render/web/web_search.py). Text is indexed as overlapping two-character pieces
    of Chinese (and Japanese, Korean) and whole Latin words; the query is cut the same way, and a story matches when
    it holds every piece. Each result links to the story and to the page it is printed on. Everything it loads is
    on this site; no dependencies. */

@@ -1,0 +1,313 @@
+"""One print-HTML document per page in, one single-page PDF per page out: rendered in worker processes, cached by content.
+
+Why per page: WeasyPrint is single-threaded, and our pages are independent documents (every box is placed
+by the layout), so two processes render an issue in about half the time, and a page whose HTML and files
+did not change is not rendered again. assemble.py joins the pages and embeds each font once; the page PDFs
+therefore carry no font programs of their own (see _install_deferral) and are not meant to be read alone.
+
+The cache (OUT/.cache/pages) is content-addressed: the key hashes the page's HTML, the fonts it may draw
+with and the versions of epaper and WeasyPrint; an entry also lists every file the page read (stylesheets,
+photos) with its SHA-256 and is used only while all of them are unchanged. Entries are written atomically
+and carry the hash of their PDF, so a truncated or edited entry is rendered again, never served.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import multiprocessing
+import multiprocessing.util
+import os
+import resource
+import signal
+import threading
+import time
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ... import __version__
+from ...atomic import write_atomic
+from ...codes import finding
+from ...errors import Finding
+
+CACHE_FORMAT = 3  # bump when an entry's meaning changes (3: font programs left to the join)
+KEEP_DAYS = 14  # entries not used for this long are removed after a build
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """What a worker needs to render one page: the page's whole HTML document and where its files are."""
+
+    number: int
+    html: str
+    base: Path  # the issue folder (ISSUE_URL)
+    roots: tuple[Path, ...]  # folders the page may read
+    fonts: tuple[Path, ...]  # the palette's font files: a changed font invalidates the page
+
+    def key(self) -> str:
+        import weasyprint
+
+        h = hashlib.sha256()
+        for part in (f"epaper {__version__} cache {CACHE_FORMAT} weasyprint {weasyprint.__version__}", self.html,
+                     str(self.base)):
+            h.update(part.encode("utf-8") + b"\0")
+        for font in self.fonts:
+            stat = font.stat()
+            h.update(f"{font}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+        return h.hexdigest()
+
+
+@dataclass
+class PageOut:
+    """A rendered page: its PDF, where its modules landed, what WeasyPrint said, the fonts it drew with."""
+
+    number: int
+    pdf: bytes
+    anchors: dict[str, tuple[float, float]]  # element id -> top-left corner in pt
+    findings: list[Finding] = field(default_factory=list)
+    faces: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # font resource name -> family, weight, index
+    reads: dict[str, str] = field(default_factory=dict)  # file read -> its SHA-256
+    cached: bool = False
+    cpu: float = 0.0  # CPU seconds the worker spent on it (0 when it came from the cache)
+    rss: float = 0.0  # the rendering process's peak resident set so far, MiB (bench/ reports it)
+    key: str = ""  # PageJob.key() of the page
+
+    @property
+    def drawing_key(self) -> str:
+        """Changes whenever what the page draws changes: the job's key and the files it read (for page images)."""
+        return hashlib.sha256((self.key + json.dumps(self.reads, sort_keys=True)).encode("utf-8")).hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def render_page(job: PageJob) -> PageOut:
+    """Render one page's HTML to a one-page PDF (runs in a worker process)."""
+    from . import print_pdf
+
+    start = time.process_time()
+    rendered = print_pdf.render_document(job.html, job.base, list(job.roots))
+    document = rendered.document
+    capture = print_pdf.LogCapture()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(capture)
+    _install_deferral()
+    _deferring.active = True
+    try:
+        pdf = print_pdf.pdf_bytes(rendered)
+    finally:
+        _deferring.active = False
+        logger.removeHandler(capture)
+    anchors = {name: a for page in document.pages for name, a in print_pdf.anchors_pt(page).items()}
+    faces = {font.hash: (font.family, int(font.weight), int(font.index)) for font in document.fonts.values()}
+    reads = {str(p): _sha256(p) for p in dict.fromkeys(rendered.fetched)}
+    findings = list(rendered.findings)
+    # A jump line links to a story part on another page, which a page rendered alone lacks: the join adds
+    # those links and fails on a destination no page has (assemble.add_links).
+    findings += [finding("W500", f"WeasyPrint: {rec.getMessage()}", hint="") for rec in capture.records
+                 if not rec.getMessage().startswith("No anchor #")]
+    if len(document.pages) != 1:
+        findings.append(finding("E312", f"page {job.number} rendered as {len(document.pages)} pages",
+                                hint="a page box overflowed: this is a layout bug"))
+    return PageOut(job.number, pdf, anchors, findings, faces, reads, cpu=time.process_time() - start,
+                   rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+# The program of a font that assemble.py replaces (every face fontconfig names a file for) is not subset here: the
+# join subsets the file once to the glyphs of all pages, and WeasyPrint's own subset per page (HarfBuzz, about
+# 0.05 s a face and page) would be thrown away. The page keeps only a four-byte sfnt version, which tells
+# WeasyPrint (and the join) whether the face is CFF (FontFile3) or TrueType (FontFile2).
+DEFERRED_PROGRAM_MAX = 4
+
+
+_deferring = threading.local()  # set while this thread writes a page PDF (other WeasyPrint renders subset as usual)
+
+
+@functools.lru_cache(maxsize=None)
+def _joined_file(family: str, weight: int) -> str:
+    """The file assemble.py will subset for this face ("" if fontconfig names none: the page keeps its own)."""
+    from ...fonts import fc_match_file
+
+    return fc_match_file(family, weight)
+
+
+def _install_deferral() -> None:
+    """Wrap WeasyPrint's Font.clean once per process (the fonts are made while the PDF is written)."""
+    from weasyprint.pdf import fonts
+
+    if getattr(fonts.Font.clean, "_epaper_deferral", False):
+        return
+    clean = fonts.Font.clean
+
+    def deferred_clean(font, to_unicode, hinting):
+        if (getattr(_deferring, "active", False) and not font.bitmap and not font.used_in_forms
+                and "fvar" not in font.tables and _joined_file(font.family, int(font.weight))):
+            # the sfnt version WeasyPrint's own subset would start with (a face of a .ttc starts with "ttcf")
+            font.file_content = b"OTTO" if ("CFF " in font.tables or "CFF2" in font.tables) else b"\0\1\0\0"
+            return
+        clean(font, to_unicode, hinting)  # Type 3 glyphs, full widths and static instances read the program
+
+    deferred_clean._epaper_deferral = True
+    fonts.Font.clean = deferred_clean
+
+
+class PageCache:
+    """Rendered pages on disk, by PageJob.key(); see the module docstring for when an entry is trusted."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        return self.folder / f"{key}.pdf", self.folder / f"{key}.json"
+
+    def get(self, job: PageJob, key: str) -> PageOut | None:
+        pdf_path, meta_path = self._paths(key)
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            pdf = pdf_path.read_bytes()
+        except (OSError, ValueError):
+            return None
+        try:
+            if meta.get("format") != CACHE_FORMAT or hashlib.sha256(pdf).hexdigest() != meta["pdf_sha256"]:
+                return None
+            for name, digest in meta["reads"].items():
+                if not Path(name).is_file() or _sha256(Path(name)) != digest:
+                    return None
+            out = PageOut(job.number, pdf, {k: tuple(v) for k, v in meta["anchors"].items()},
+                          [Finding(**f) for f in meta["findings"]],
+                          {k: tuple(v) for k, v in meta["faces"].items()}, meta["reads"], cached=True)
+        except (KeyError, TypeError, AttributeError):
+            return None  # an entry of another shape: render again
+        now = time.time()
+        for path in (pdf_path, meta_path):
+            os.utime(path, (now, now))  # used: keep it past the next prune
+        return out
+
+    def put(self, key: str, out: PageOut) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pdf_path, meta_path = self._paths(key)
+        meta = {"format": CACHE_FORMAT, "pdf_sha256": hashlib.sha256(out.pdf).hexdigest(), "anchors": out.anchors,
+                "findings": [f.__dict__ for f in out.findings], "faces": out.faces, "reads": out.reads}
+        # the PDF first: an entry exists once its JSON does, and the JSON vouches for the PDF's hash
+        for path, data in ((pdf_path, out.pdf), (meta_path, json.dumps(meta, ensure_ascii=False).encode("utf-8"))):
+            write_atomic(path, data)  # Ctrl-C between the two leaves no stray file
+
+    def has_entries(self) -> bool:
+        """Whether any page is stored (an earlier build of some issue into this cache)."""
+        try:
+            return any(name.endswith(".json") for name in os.listdir(self.folder))
+        except OSError:
+            return False
+
+    def prune(self, days: float = KEEP_DAYS) -> None:
+        cutoff = time.time() - days * 86400
+        for entry in self.folder.glob("*") if self.folder.is_dir() else ():
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    entry.unlink()
+            except OSError:
+                pass
+
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def pool(workers: int | None = None) -> Executor:
+    """The build's page renderers, started once with WeasyPrint imported (_warm) and stopped by shutdown() when the
+    build's PDF stage ends (build.py), or when this process exits."""
+    global _pool
+    if _pool is None:
+        count = workers or min(2, os.cpu_count() or 1)
+        # spawn, not fork: the parent may hold threads (serve) and a forked WeasyPrint/Pango is not safe
+        _pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_warm, initargs=(os.getpid(),))
+        # Stop the workers before this process exits. concurrent.futures does so from a threading hook, which
+        # never runs when this process is itself a multiprocessing child: it would wait for the idle workers
+        # forever. multiprocessing's finalizers run first in both cases; priority above the queues' own (10),
+        # which would otherwise close the pool's call queue before the workers' stop signal is sent.
+        multiprocessing.util.Finalize(_pool, shutdown, exitpriority=100)
+    return _pool
+
+
+def _warm(parent: int) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent handles it and stops the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a worker must not outlive its parent (a killed build would leave it holding the terminal's pipes)
+    threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
+    # import WeasyPrint while the parent is still laying out pages: the first page then starts at once
+    from . import print_pdf  # noqa: F401
+
+
+def _orphan_watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(1)
+
+
+def shutdown() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(cancel_futures=True)
+        _pool = None
+
+
+class PageRenderer:
+    """Pages are submitted as soon as they are laid out and collected in page order."""
+
+    def __init__(self, cache: PageCache | None, workers: int = 0):
+        self.cache = cache
+        self.parallel = workers != 1 and (os.cpu_count() or 1) > 1
+        self.pending: list[tuple[PageJob, str, Future | PageOut | None]] = []
+        self.workers = workers
+        # A first build (no rendered page on disk) starts the workers now, so that their imports overlap the
+        # layout. A rebuild keeps its first changed page back: if it stays the only one (a late correction), this
+        # process renders it (WeasyPrint is loaded here already) and no worker is started; a second changed page
+        # starts the workers and sends both. A rebuild that changed nothing starts none.
+        self.eager = self.parallel and (cache is None or not cache.has_entries())
+        if self.eager:
+            pool(workers or None)
+        self.held: int | None = None  # index in pending of the page kept back
+
+    def submit(self, job: PageJob) -> None:
+        key = job.key()
+        hit = self.cache.get(job, key) if self.cache else None
+        if hit is not None:
+            self.pending.append((job, key, hit))
+        elif not self.parallel:
+            self.pending.append((job, key, render_page(job)))
+        elif not self.eager and self.held is None and not any(isinstance(w, Future) for _, _, w in self.pending):
+            self.held = len(self.pending)
+            self.pending.append((job, key, None))
+        else:
+            if self.held is not None:
+                held_job, held_key, _ = self.pending[self.held]
+                self.pending[self.held] = (held_job, held_key, self._send(held_job))
+                self.held = None
+            self.pending.append((job, key, self._send(job)))
+
+    def _send(self, job: PageJob) -> Future:
+        return pool(self.workers or None).submit(render_page, job)
+
+    def results(self) -> list[PageOut]:
+        outs = []
+        for job, key, work in self.pending:
+            out = work if isinstance(work, PageOut) else render_page(job) if work is None else work.result()
+            out.key = key
+            if self.cache and not out.cached and not any(f.severity == "error" for f in out.findings):
+                self.cache.put(key, out)
+            outs.append(out)
+        self.held = None
+        return outs
+
+    def cancel(self) -> None:
+        for _, _, work in self.pending:
+            if isinstance(work, Future):
+                work.cancel()
