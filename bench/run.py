@@ -125,7 +125,7 @@ def child_build(issue_dir: Path, work: Path) -> dict:
 
 
 class TrivialComposer:
-    """Stands in for epaper.layout.place.Composer: greedy breaks on fixed advances (Han 1 em, others ½ em), no
+    """Stands in for epaper.layout.composer.Composer: greedy breaks on fixed advances (Han 1 em, others ½ em), no
     kinsoku, no punctuation compression, no justification. Only its line count matters to placement."""
 
     @staticmethod
@@ -163,16 +163,16 @@ class TrivialComposer:
 def child_compose(issue_dir: Path) -> dict:
     from epaper.build import prepare
     from epaper.errors import LayoutError
-    from epaper.layout import place
+    from epaper.layout import composer, place
     from epaper.layout.place import layout_issue
 
     issue, layout, palette, strings = prepare(issue_dir)
     for role in palette.roles.values():  # metrics loaded before either run
-        place.load_metrics(role.file, role.family)
+        composer.load_metrics(role.file, role.family)
     place.MEMO_PAGES = 0  # every run below lays out every page: no page is taken from an earlier run
-    place.COMPOSER_LINES = -1  # and with a new Composer (of the class patched in below), as a new process would
+    composer.COMPOSER_LINES = -1  # and with a new Composer (of the class patched in below), as a new process would
     spent = [0.0]
-    real_compose = place.compose_paragraph
+    real_compose = composer.compose_paragraph
 
     def timed(*args, **kwargs):
         t = time.perf_counter()
@@ -181,16 +181,16 @@ def child_compose(issue_dir: Path) -> dict:
         finally:
             spent[0] += time.perf_counter() - t
 
-    place.compose_paragraph = timed
+    composer.compose_paragraph = timed
     try:
         a = _usage()
         pages = layout_issue(issue, layout, palette, strings)
         b = _usage()
     finally:
-        place.compose_paragraph = real_compose
+        composer.compose_paragraph = real_compose
     record = {"cjk": {"wall": b[0] - a[0], "cpu": b[1] - a[1], "compose": spent[0],
                       "fill": statistics.fmean(p.area_fill * p.text_fill for p in pages)}}
-    real = place.Composer
+    real = composer.Composer
     # Baseline: composition for free. A first run fills a Composer's caches; the timed run replays them, so
     # placement makes the same decisions on the same line counts and only the composer's work is gone.
     seen: list = []
@@ -208,16 +208,16 @@ def child_compose(issue_dir: Path) -> dict:
                     setattr(self, name, dict(value))
 
     try:
-        place.Composer = Recording
+        composer.Composer = Recording
         layout_issue(issue, layout, palette, strings)
-        place.Composer = Replaying
+        composer.Composer = Replaying
         a = _usage()
         layout_issue(issue, layout, palette, strings)
         b = _usage()
     finally:
-        place.Composer = real
+        composer.Composer = real
     record["replay"] = {"wall": b[0] - a[0], "cpu": b[1] - a[1]}
-    place.Composer = TrivialComposer.make(real)
+    composer.Composer = TrivialComposer.make(real)
     try:
         a = _usage()
         try:
@@ -227,7 +227,7 @@ def child_compose(issue_dir: Path) -> dict:
             pages, note = [], f"{len(exc.findings) if hasattr(exc, 'findings') else ''} overset"
         b = _usage()
     finally:
-        place.Composer = real
+        composer.Composer = real
     record["trivial"] = {"wall": b[0] - a[0], "cpu": b[1] - a[1], "note": note}
     return record
 

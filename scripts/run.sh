@@ -50,7 +50,8 @@ case "$cmd" in
   sample)
     setup_system; setup_python
     shift
-    .venv/bin/epaper build issues/wujin-daily/2024-12-19 issues/wujin-daily/2024-12-20 --out "${1:-out}"
+    .venv/bin/epaper build issues/wujin-daily/2024-12-19 issues/wujin-daily/2024-12-20 issues/island-morning/2025-03-14 \
+      --out "${1:-out}"
     ;;
   test)
     setup_system; setup_python

@@ -635,10 +635,12 @@ def test_ctrl_c_leaves_no_temporary_files(tiny_issue: Path, tmp_path: Path, when
     assert hit, f"the build ended before {when}"
     assert proc.returncode != 0
     assert "Traceback" not in err
-    # kept by design: the lock file, complete page-cache entries, and the site root's marker (a build claims the
+    # kept by design: the lock file, complete cache entries, and the site root's marker (a build claims the
     # site folder before it starts, so that a folder of someone else's files is refused before any work)
+    # The build cache (OUT/.cache: rendered pages, composed lines, placed pages) keeps complete entries only.
+    cache = out / ".cache"
     left = [p for p in _walk(out) if not (p.is_dir() and not any(p.iterdir())) and p.name != f".lock-{SLUG}"
-            and not (p.parent.name == "pages" and p.suffix in (".pdf", ".json"))
+            and not (cache in (p, *p.parents) and (p.is_dir() or p.suffix in (".pdf", ".json", ".pickle")))
             and p != out / "site" / ".epaper-site" and not (p == out / "site" and _only_marker(p))]
     assert left == [], f"left behind: {left}"
     assert not any(p.name.endswith(".tmp") for p in _walk(out))
