@@ -36,6 +36,23 @@ class _Progress:
         self.last = None
 
 
+def _date_option(date: str | None) -> "dt.date | None":
+    """--date as a date within the range issue.toml accepts, or a one-line error and exit 2."""
+    import datetime as dt
+
+    from .schema import DATE_RANGE
+
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        typer.echo(f"error: --date: expected YYYY-MM-DD, got {date!r}", err=True)
+        raise typer.Exit(2)
+    if day is not None and not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        typer.echo(f"error: --date: expected a date from {DATE_RANGE[0]} to {DATE_RANGE[1]}, got {date}", err=True)
+        raise typer.Exit(2)
+    return day
+
+
 def _fail(exc: EpaperError) -> None:
     lines = [f"  {f}" for f in exc.findings] if isinstance(exc, LayoutError) else []
     if lines and len(lines) > 1:
@@ -195,21 +212,10 @@ def import_text(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty --out folder.")] = False,
 ) -> None:
     """Turn raw/OCR page text into a draft issue folder, with REVIEW.md listing every change and doubtful spot."""
-    import datetime as dt
-
     from .ocr import ImportOptions, import_text as run_import
-
-    try:
-        day = dt.date.fromisoformat(date) if date else None
-    except ValueError:
-        typer.echo(f"error: --date: expected YYYY-MM-DD, got {date!r}", err=True)
-        raise typer.Exit(2)
     from .source.decode import ACCEPTED, encoding_problem
-    from .schema import DATE_RANGE
 
-    if day is not None and not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
-        typer.echo(f"error: --date: expected a date from {DATE_RANGE[0]} to {DATE_RANGE[1]}, got {date}", err=True)
-        raise typer.Exit(2)
+    day = _date_option(date)
     if encoding and (problem := encoding_problem(encoding)):
         typer.echo(f"error: --encoding: {problem}; expected one of: {ACCEPTED}", err=True)
         raise typer.Exit(2)
@@ -231,15 +237,9 @@ def new(
     date: Annotated[Optional[str], typer.Option("--date", help="Date of the new issue, YYYY-MM-DD; default: the next publishing day by paper.toml's schedule.")] = None,
 ) -> None:
     """Start the next issue from the last one: date, 总第N期, 农历, the page plan with empty article lists."""
-    import datetime as dt
-
     from .newsroom import new_issue
 
-    try:
-        day = dt.date.fromisoformat(date) if date else None
-    except ValueError:
-        typer.echo(f"error: --date: expected YYYY-MM-DD, got {date!r}", err=True)
-        raise typer.Exit(2)
+    day = _date_option(date)
     try:
         made = new_issue(paper_dir, day)
     except EpaperError as exc:
