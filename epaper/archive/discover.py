@@ -13,6 +13,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from ..digest import file_sha256
 from .. import __version__
 from ..errors import EpaperError
 from ..source.folder import find_paper_toml, load_paper
@@ -96,14 +97,6 @@ def _describe(root: Path, folder: Path) -> Found:
     return Found(folder, rel, paper_file, slug, language, layout, site_url, date, edition)
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def tree_digest(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()) -> str:
     """SHA-256 over every file's path (relative) and content under folder, hidden files and the relative paths
     `leave_out` (files or folders) left out."""
@@ -117,7 +110,7 @@ def tree_digest(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[s
                     (here / name).as_posix() in leave_out:
                 continue
             path = Path(dirpath) / name
-            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + _file_digest(path).encode() + b"\n")
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + file_sha256(path).encode() + b"\n")
     return h.hexdigest()
 
 
@@ -131,7 +124,7 @@ def code_version(layouts: Path, fonts: Path) -> str:
         except metadata.PackageNotFoundError:
             versions[name] = ""
     parts = {"epaper": __version__, "code": tree_digest(PACKAGE, (".py", ".toml", ".jinja", ".css", ".js"), NOT_BUILD),
-             "libraries": versions, "layouts": tree_digest(layouts), "palette": _file_digest(fonts / "palette.toml")}
+             "libraries": versions, "layouts": tree_digest(layouts), "palette": file_sha256(fonts / "palette.toml")}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -158,6 +151,6 @@ def issue_digest(found: Found, known: dict | None = None) -> dict:
         return known
     h = hashlib.sha256()
     if found.paper_file is not None:
-        h.update(b"paper\0" + _file_digest(found.paper_file).encode())
+        h.update(b"paper\0" + file_sha256(found.paper_file).encode())
     h.update(b"issue\0" + tree_digest(found.path).encode())
     return {"digest": h.hexdigest(), "stat": stat}

@@ -28,6 +28,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...digest import file_sha256
 from ... import __version__
 from ...atomic import write_atomic
 from ...codes import finding
@@ -81,14 +82,6 @@ class PageOut:
         return hashlib.sha256((self.key + json.dumps(self.reads, sort_keys=True)).encode("utf-8")).hexdigest()
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def render_page(job: PageJob) -> PageOut:
     """Render one page's HTML to a one-page PDF (runs in a worker process)."""
     from . import print_pdf
@@ -108,7 +101,7 @@ def render_page(job: PageJob) -> PageOut:
         logger.removeHandler(capture)
     anchors = {name: a for page in document.pages for name, a in print_pdf.anchors_pt(page).items()}
     faces = {font.hash: (font.family, int(font.weight), int(font.index)) for font in document.fonts.values()}
-    reads = {str(p): _sha256(p) for p in dict.fromkeys(rendered.fetched)}
+    reads = {str(p): file_sha256(p) for p in dict.fromkeys(rendered.fetched)}
     findings = list(rendered.findings)
     # A jump line links to a story part on another page, which a page rendered alone lacks: the join adds
     # those links and fails on a destination no page has (assemble.add_links).
@@ -179,7 +172,7 @@ class PageCache:
             if meta.get("format") != CACHE_FORMAT or hashlib.sha256(pdf).hexdigest() != meta["pdf_sha256"]:
                 return None
             for name, digest in meta["reads"].items():
-                if not Path(name).is_file() or _sha256(Path(name)) != digest:
+                if not Path(name).is_file() or file_sha256(Path(name)) != digest:
                     return None
             out = PageOut(job.number, pdf, {k: tuple(v) for k, v in meta["anchors"].items()},
                           [Finding(**f) for f in meta["findings"]],
