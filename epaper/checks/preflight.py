@@ -37,7 +37,7 @@ from .repair import Loaded, load
 
 __all__ = ["CODES", "preflight", "exit_code"]
 
-# The font role that draws each headline part (epaper/layout/place.py, headline_boxes); tests compare with a layout.
+# The font role that draws each headline part (epaper/layout/headlines.py, headline_boxes); tests compare with a layout.
 HEADLINE_ROLES = {"kicker": "serif-bold", "title": "sans", "subtitle": "sans-regular"}
 BODY_ROLES = {"p": "serif", "h": "serif-bold"}
 CAPTION_ROLE = "kai"
