@@ -144,9 +144,10 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         result.findings.append(finding("W101", "article file is not on any page of the plan",
                                        where=str(file), hint="add it to a page's articles in issue.toml"))
     out = Path(options.out)
+    site = options.site or out / "site"
     if "web" in options.formats:  # before any work: a site root of someone else's files is refused (exit 2)
         from .render.web.web_site import claim_site_root
-        claim_site_root(options.site or out / "site", force=options.force_site)
+        claim_site_root(site, force=options.force_site)
     # One build of an issue at a time (flock on OUT/.lock-<slug>); its files go to a staging folder and are
     # published together when the block ends, or not at all: an exception, Ctrl-C or a kill leaves the previous
     # outputs as they were. See epaper/publish.py for the layout of OUT.
@@ -159,6 +160,8 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         title = epub_meta.epub_title(issue)
         cache_root = Path(options.cache_dir) if options.cache_dir else out / CACHE
         cache = page_pdfs.PageCache(cache_root / "pages") if options.cache else None
+        # page images (web), the cover (EPUB) and the joined PDF's fonts are cached by content
+        images_cache = cache_root / "images" if options.cache else None
         renderer = page_pdfs.PageRenderer(cache, workers=options.workers)
         # placed pages and composed paragraphs of earlier builds (epaper/cache_layout.py)
         layout_store = LayoutStore(cache_root / "layout") if options.cache else None
@@ -186,11 +189,9 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
             result.findings.extend(page_out.findings)
             result.findings.extend(print_pdf.check_anchors(planned, page_out.anchors))
         pdf_data = assemble.assemble([o.pdf for o in rendered_pages], _faces(rendered_pages), _jump_links(pages),
-                                     cache=cache_root / "images" if options.cache else None)
+                                     cache=images_cache)
         pdf_data = corrections.mark_version(pdf_data, issue)  # a corrected issue: version N+1 in its metadata
-        # page images (web) and the cover (EPUB) are cached by what each page draws
-        page_keys = [o.drawing_key for o in rendered_pages]
-        images_cache = cache_root / "images" if options.cache else None
+        page_keys = [o.drawing_key for o in rendered_pages]  # what each page draws: the key of its images
         press_job = None
         if options.press:
             from .render.print import press
@@ -205,7 +206,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         formats = tuple(options.formats) + (("press",) if press_job is not None else ())
         context = registry.Context(
             issue, layout, palette, strings, pages, formats, staging, pdf_data, page_keys, images_cache,
-            site=options.site or out / "site", force_site=options.force_site, embed_fonts=options.embed_fonts,
+            site=site, force_site=options.force_site, embed_fonts=options.embed_fonts,
             modified=last_correction(issue), findings=result.findings, press_job=press_job)
         try:
             errors = [f for f in result.findings
@@ -236,7 +237,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     if result.editions and "web" in options.formats:
         # the edition wrote the archive page (往期) last, in its script: the site speaks the paper's language
         from .render.web import web
-        web.write_archive(options.site or out / "site", layout.folders, issue.paper.language)
+        web.write_archive(site, layout.folders, issue.paper.language)
     return result
 
 

@@ -56,8 +56,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Literal, Protocol
+from typing import Iterable, Literal
 
+from ..marks import Mark
 from . import kinsoku
 from .fontmetrics import FontMetrics
 
@@ -70,15 +71,6 @@ SQUEEZE_COMMAS = frozenset("、，；：,;:")
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 RUBY_SIZE = 0.5  # of the text size
 RUBY_MIN_SCALE = 0.7  # a ruby wider than its base is drawn condensed, at least to this horizontal scale
-
-
-class MarkLike(Protocol):
-    """What the composer reads of an inline mark (epaper.marks.Mark): ruby and dots; other kinds are ignored."""
-
-    kind: str
-    start: int
-    end: int
-    value: str
 
 
 @dataclass(frozen=True)
@@ -204,7 +196,7 @@ class _Para:
     """Per-character arrays of one paragraph, in pt; boundary i sits between characters i and i+1."""
 
     def __init__(self, text: str, size: float, metrics: FontMetrics, st: CompositionSettings,
-                 lead: tuple[int, FontMetrics] | None = None, marks: tuple[MarkLike, ...] = ()):
+                 lead: tuple[int, FontMetrics] | None = None, marks: tuple[Mark, ...] = ()):
         self.text = text
         self.metrics = metrics
         n = self.n = len(text)
@@ -402,7 +394,7 @@ def _overlong(p: _Para, s: int, width: float) -> bool:
 
 
 def _breaks(text: str, width: float, size: float, metrics: FontMetrics, st: CompositionSettings,
-            indent: float | None, lead: tuple[int, FontMetrics] | None = None, marks: tuple[MarkLike, ...] = ()
+            indent: float | None, lead: tuple[int, FontMetrics] | None = None, marks: tuple[Mark, ...] = ()
             ) -> tuple[_Para, list[tuple[int, int, int, bool]], float]:
     p = _Para(text, size, metrics, st, lead, marks)
     first = st.first_indent * size if indent is None else indent
@@ -424,15 +416,7 @@ def _normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip(" ")
 
 
-@dataclass(frozen=True)
-class _Mark:
-    kind: str
-    start: int
-    end: int
-    value: str = ""
-
-
-def _normalize_marks(text: str, marks: Iterable[MarkLike]) -> tuple[_Mark, ...]:
+def _normalize_marks(text: str, marks: Iterable[Mark]) -> tuple[Mark, ...]:
     """The marks of `text` moved to where their characters are in _normalize(text)."""
     marks = tuple(marks)
     if not marks:
@@ -447,7 +431,7 @@ def _normalize_marks(text: str, marks: Iterable[MarkLike]) -> tuple[_Mark, ...]:
         prev_space = space
     where.append(out_len)
     n = len(_normalize(text))
-    return tuple(_Mark(m.kind, min(where[m.start], n), min(where[m.end], n), m.value) for m in marks
+    return tuple(Mark(m.kind, min(where[m.start], n), min(where[m.end], n), m.value) for m in marks
                  if m.kind in ("ruby", "dots"))
 
 
@@ -463,7 +447,7 @@ def ruby_width(ruby: str, size: float, metrics: FontMetrics) -> float:
 
 def count_lines(text: str, width: float, size: float, metrics: FontMetrics,
                 settings: CompositionSettings = CompositionSettings(), *, indent: float | None = None,
-                marks: Iterable[MarkLike] = ()) -> int:
+                marks: Iterable[Mark] = ()) -> int:
     """Number of lines `compose_paragraph` produces, without setting them."""
     marks = _normalize_marks(text, marks)
     text = _normalize(text)
@@ -475,7 +459,7 @@ def count_lines(text: str, width: float, size: float, metrics: FontMetrics,
 def compose_paragraph(text: str, width: float, size: float, metrics: FontMetrics,
                       settings: CompositionSettings = CompositionSettings(), *,
                       indent: float | None = None, lead: tuple[int, FontMetrics] | None = None,
-                      break_width: float | None = None, marks: Iterable[MarkLike] = ()) -> list[Line]:
+                      break_width: float | None = None, marks: Iterable[Mark] = ()) -> list[Line]:
     """Break and justify one paragraph.
 
     width and size in pt; indent is the first line's indent in pt (None: settings.first_indent em).
