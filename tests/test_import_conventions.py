@@ -189,6 +189,8 @@ def test_markdown_export_structure_read_and_markup_dropped(imported):
     ("民生实事清单交出新答卷\n# 全市新增养老床位2000张\n——年内实现街道全覆盖\n",
      ("民生实事清单交出新答卷", "全市新增养老床位2000张", "——年内实现街道全覆盖")),
     ("## 全市新增养老床位2000张\n### 年内实现街道全覆盖\n", ("", "全市新增养老床位2000张", "年内实现街道全覆盖")),
+    # Markdown as exporters write it: a blank line between every two headings, the deck still one
+    ("## 全市新增养老床位2000张\n\n### 年内实现街道全覆盖\n", ("", "全市新增养老床位2000张", "年内实现街道全覆盖")),
     ("**全市新增养老床位2000张**\n", ("", "全市新增养老床位2000张", "")),
 ])
 def test_markdown_deck_with_unmarked_lines_around_the_heading(tmp_path, deck, expected):
@@ -456,3 +458,17 @@ def test_every_han_character_reaches_the_articles_or_removed_txt(tmp_path_factor
     assert c.placed + c.labels + c.removed + c.unplaced == c.input == len(han(text))
     missing = Counter(han(text)) - Counter(han(written_text(out)))
     assert set(missing) <= LABEL_CHARS, missing
+
+
+def test_markdown_deck_parted_by_blank_lines_under_a_page_title(tmp_path):
+    """`# 版名`, then `## 主题` and `### 副题` with blank lines between, as every Markdown exporter writes them: the
+    page title stays furniture, the 主题 is not lost as a headline without text, the deck is one."""
+    src = tmp_path / "page.md"
+    src.write_text("# 民生周刊\n\n## 城西菜市场完成改造\n\n### 摊位重新规划 早市延长一小时\n\n"
+                   "本报讯（记者 孙立）经过三个月的改造，城西菜市场昨日重新开门迎客。\n\n"
+                   "## 老城区启动雨污分流工程\n\n本报讯 老城区雨污分流工程本月开工，涉及街巷二十六条。\n", encoding="utf-8")
+    report = import_text([src], tmp_path / "p" / "2024-12-19")
+    first, second = articles(load_issue(tmp_path / "p" / "2024-12-19"))
+    assert (first.title, first.subtitle) == ("城西菜市场完成改造", "摊位重新规划　早市延长一小时")
+    assert second.title == "老城区启动雨污分流工程"
+    assert [f.text for f in report.removed] == ["民生周刊"]

@@ -325,12 +325,23 @@ class _Grouper:
             self.cur.units.append(u)
         return i + 1
 
+    def deck_goes_on(self, above: Unit, below: Unit) -> bool:
+        """Markdown puts a blank line between any two headings: `## 主题` then `### 副题` is still one deck. A heading
+        one level smaller continues the deck above it, unless that is the page's own title (a single heading
+        larger than every other, such as `# 民生周刊`)."""
+        levels = self.marks.levels
+        upper, lower = levels.get(above.text.line), levels.get(below.text.line)
+        if upper is None or lower != upper + 1:
+            return False
+        return not (list(levels.values()).count(upper) == 1 and upper == min(levels.values())
+                    and above.text.line == min(levels))
+
     def head_run(self, units: list[Unit], i: int) -> int:
         """Consecutive headline lines: a new article's headline, or a subhead inside the current one."""
         j = i
         while j < len(units) and units[j].kind == "text" and units[j].role == "head" and \
-                (j == i or not self.marks.levels or units[j].gap == 0):  # marked headings: a blank line parts decks
-            j += 1
+                (j == i or not self.marks.levels or units[j].gap == 0 or self.deck_goes_on(units[j - 1], units[j])):
+            j += 1  # marked headings: a blank line parts decks, unless the next heading is the deck's next level
         run, after, cur = units[i:j], (units[j] if j < len(units) else None), self.cur
         levels = [self.marks.levels.get(r.text.line, 99) for r in run]
         top = min((self.marks.levels.get(h.text.line, 99) for h in cur.head), default=99) if cur else 99
