@@ -520,8 +520,9 @@ def _env(**extra: str) -> dict[str, str]:
 PRINT_AND_EPUB = ("pdf", "epub")  # what these tests check; the web e-paper would only add time
 
 
-def _cli(issue: Path, out: Path, formats: tuple[str, ...] = (), **env: str) -> subprocess.Popen:
-    args = [sys.executable, "-m", "epaper", "build", str(issue), "--out", str(out)]
+def _cli(issue: Path, out: Path, formats: tuple[str, ...] = (), options: tuple[str, ...] = (),
+         **env: str) -> subprocess.Popen:
+    args = [sys.executable, "-m", "epaper", "build", str(issue), "--out", str(out), *options]
     args += [a for f in formats for a in ("--format", f)]
     return subprocess.Popen(args, cwd=REPO, env=_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             encoding="utf-8")
@@ -600,7 +601,7 @@ def test_sigkill_mid_build_leaves_previous_outputs(four_pages, when: str, tmp_pa
             time.sleep(float(when[6:-1]))
             hit = proc.poll() is None
         elif when == "during-rendering":
-            hit = _until(lambda: len(_children(proc)) > 0, proc)
+            hit = _until(lambda: len(_page_workers(proc)) > 0, proc)
             workers = _children(proc)
         else:
             hit = _until(lambda: _new_pdf_exists(out, old_inodes), proc)
@@ -621,13 +622,16 @@ def test_ctrl_c_leaves_no_temporary_files(tiny_issue: Path, tmp_path: Path, when
     """Ctrl-C while the build stages its files, or once page workers run: nothing half-made is left (the page
     cache keeps only complete entries), no worker prints a traceback, and no worker outlives the build."""
     out = tmp_path / "out"
-    proc = _cli(tiny_issue, out)
+    # two page workers asked for: the signal must land while they render, whatever the machine's core count
+    proc = _cli(tiny_issue, out, options=("--workers", "2") if when == "rendering" else ())
     try:
         if when == "staging":
             hit = _until(lambda: out.exists() and any(p.name.endswith(".partial") for p in _walk(out)), proc)
         else:
-            hit = _until(lambda: len(_children(proc)) > 0, proc)
+            # the page workers themselves: ctypes' short-lived gcc/ldconfig children are not a sign of rendering
+            hit = _until(lambda: len(_page_workers(proc)) > 0, proc)
         workers = _children(proc)
+        hit = hit and _alive(proc.pid)  # still building when the signal goes (not a finished, unreaped process)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -652,11 +656,26 @@ def _only_marker(site: Path) -> bool:
 
 
 def _children(proc: subprocess.Popen) -> list[int]:
-    """The process's children (the page workers once rendering has started), from /proc."""
-    try:
-        return [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """The process's children, made by any of its threads, from /proc."""
+    pids = []
+    for task in Path(f"/proc/{proc.pid}/task").glob("*"):
+        try:
+            pids += [int(pid) for pid in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def _page_workers(proc: subprocess.Popen) -> list[int]:
+    """The children that are multiprocessing workers (the page renderers once rendering has started)."""
+    found = []
+    for pid in _children(proc):
+        try:
+            if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            pass
+    return found
 
 
 def test_concurrent_cli_builds_of_one_issue(tiny_issue: Path, tmp_path: Path):
