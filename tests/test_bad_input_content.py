@@ -31,7 +31,7 @@ from epaper.errors import EpaperError, InputError
 from epaper.layout.place import layout_issue
 from epaper.model import Photo
 from epaper.render.epub import epub_images
-from epaper.render.print import press, print_pdf
+from epaper.render.print import press, press_finish, press_photos, print_pdf
 from epaper.render.web import web_images
 from epaper.source import images
 from epaper.source.folder import load_issue
@@ -131,7 +131,7 @@ def test_cmyk_tiff_for_the_web_and_the_press(tmp_path):
     rasters = web_images.write_photo(photo, tmp_path / "web", "p")
     with Image.open(tmp_path / rasters[0].href) as im:
         assert im.format == "WEBP" and im.mode == "RGB" and is_red(im.getpixel((150, 100)))
-    press.separate_photo(src, tmp_path / "p.jpg")
+    press_photos.separate_photo(src, tmp_path / "p.jpg")
     with Image.open(tmp_path / "p.jpg") as im:  # already separated: the press keeps its inks
         assert im.format == "JPEG" and im.mode == "CMYK"
         assert all(abs(a - b) <= 3 for a, b in zip(im.getpixel((150, 100)), RED_CMYK))
@@ -276,7 +276,7 @@ def test_preflight_e410_and_a_small_stand_in(make_issue):
 @pytest.fixture(scope="module")
 def press_pair(tmp_path_factory):
     """The tiny issue's press file written twice from one render: as WeasyPrint embeds fonts (FontFile3
-    /OpenType) and as press.py now writes them (bare CFF, /CIDFontType0C)."""
+    /OpenType) and as press_finish.py now writes them (bare CFF, /CIDFontType0C)."""
     root = tmp_path_factory.mktemp("press")
     issue_dir = write_issue(root)
     issue, layout, palette, strings = prepare(issue_dir)
@@ -286,7 +286,7 @@ def press_pair(tmp_path_factory):
                              roots=[LAYOUTS, FONTS])
     try:
         mp = pytest.MonkeyPatch()
-        mp.setattr(press, "_bare_cff", lambda pdf: None)
+        mp.setattr(press_finish, "_bare_cff", lambda pdf: None)
         opentype = press.write_press(job, root / "opentype", issue, layout).issue_pdf
         mp.undo()
         bare = press.write_press(job, root / "bare", issue, layout).issue_pdf

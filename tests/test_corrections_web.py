@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from epaper.build import BuildOptions, build
 from epaper.cli import app
 from epaper.corrections import append_correction
-from epaper.render.print import press
+from epaper.render.print import press, press_marks
 from epaper.serve import _Handler
 from epaper.source.folder import load_issue
 
@@ -195,7 +195,7 @@ def _slug_mark(pdf_path: Path) -> list[int]:
     image = doc[0].render(scale=scale).to_pil().convert("L")
     doc.close()
     top = image.height - round((y0 - n0) * scale)  # the trim's lower edge, in pixels from the top
-    left = round((x0 - m0 + press.MARK_LENGTH) * scale)
+    left = round((x0 - m0 + press_marks.MARK_LENGTH) * scale)
     strip = image.crop((left, top + 2, left + 40, image.height))
     return [x for x in range(strip.width) if min(strip.getpixel((x, y)) for y in range(strip.height)) < 128]
 

@@ -26,7 +26,7 @@ from epaper.checks.outputs import check_pdf
 from epaper.errors import InputError
 from epaper.layout.grid import MM
 from epaper.layout.place import layout_issue
-from epaper.render.print import press, print_pdf
+from epaper.render.print import press, press_audit, press_marks, press_options, press_photos, print_pdf
 
 from .conftest import MULTI_ISSUE, REPO, SEED_ISSUE
 
@@ -383,7 +383,7 @@ def test_masthead_prints_red_and_body_black(x1a, tmp_path):
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(result.issue_pdf), str(tmp_path / "r")], check=True)
     with Image.open(next(tmp_path.glob("r*.png"))) as im:
         im = im.convert("RGB")
-        slug = round(press.SLUG / 72 * 30)
+        slug = round(press_marks.SLUG / 72 * 30)
         masthead = im.crop((slug + 20, slug + 30, slug + 200, slug + 90))
         reds = [px for px in pixels(masthead) if px[0] > 150 and px[1] < 100]
         assert len(reds) > 200
@@ -399,14 +399,14 @@ def test_newsprint_separation_grey_on_black_only_and_ink_limit():
     grad.putdata([(x * 4, y * 4, (x * y) % 256) for y in range(64) for x in range(64)])
     grey = Image.linear_gradient("L").resize((64, 64)).convert("RGB")
     for image in (grad, grey):
-        out = press.separate_newsprint(image)
+        out = press_photos.separate_newsprint(image)
         assert out.mode == "CMYK"
-        assert max(sum(px) for px in pixels(out)) <= round(press.TOTAL_INK * 255) + 2
-    assert all(c == m == y == 0 for c, m, y, _ in pixels(press.separate_newsprint(grey)))
-    white, black = press.separate_newsprint(Image.new("RGB", (2, 1), (255, 255, 255))), \
-        press.separate_newsprint(Image.new("RGB", (2, 1), (0, 0, 0)))
+        assert max(sum(px) for px in pixels(out)) <= round(press_photos.TOTAL_INK * 255) + 2
+    assert all(c == m == y == 0 for c, m, y, _ in pixels(press_photos.separate_newsprint(grey)))
+    white, black = press_photos.separate_newsprint(Image.new("RGB", (2, 1), (255, 255, 255))), \
+        press_photos.separate_newsprint(Image.new("RGB", (2, 1), (0, 0, 0)))
     assert white.getpixel((0, 0)) == (0, 0, 0, 0) and black.getpixel((0, 0)) == (0, 0, 0, 255)
-    red = press.separate_newsprint(Image.new("RGB", (1, 1), (200, 20, 30))).getpixel((0, 0))
+    red = press_photos.separate_newsprint(Image.new("RGB", (1, 1), (200, 20, 30))).getpixel((0, 0))
     assert red[0] == 0 and red[1] > 150 and red[2] > 130  # magenta and yellow carry the red, no cyan
 
 
@@ -414,7 +414,7 @@ def test_separated_photo_is_cmyk_jpeg_resized_and_flattened(tmp_path):
     src = tmp_path / "a.png"
     Image.new("RGBA", (400, 300), (255, 0, 0, 0)).save(src)  # fully transparent: must come out white
     dst = tmp_path / "a.jpg"
-    press.separate_photo(src, dst, size=(200, 150))
+    press_photos.separate_photo(src, dst, size=(200, 150))
     with Image.open(dst) as im:
         assert im.format == "JPEG" and im.mode == "CMYK" and im.size == (200, 150)
         assert max(max(px) for px in pixels(im)) < 8
@@ -440,16 +440,16 @@ def test_bad_profiles_are_input_errors(tmp_path, profile_file):
     rgb = tmp_path / "srgb.icc"
     rgb.write_bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     with pytest.raises(InputError, match="not CMYK"):
-        press.resolve(press.PressOptions(profile=rgb))
+        press_options.resolve(press_options.PressOptions(profile=rgb))
     with pytest.raises(InputError, match="ICC"):
-        press.resolve(press.PressOptions(profile=tmp_path / "missing.icc"))
+        press_options.resolve(press_options.PressOptions(profile=tmp_path / "missing.icc"))
     with pytest.raises(InputError, match="PDF/X-4 needs"):
-        press.resolve(press.PressOptions(variant="pdf/x-4"))
+        press_options.resolve(press_options.PressOptions(variant="pdf/x-4"))
     with pytest.raises(InputError, match="registered"):
-        press.resolve(press.PressOptions(condition="FOGRA39"))
-    assert press.resolve(press.PressOptions()) == ("pdf/x-1a", "IFRA26", None)
-    assert press.resolve(press.PressOptions(variant="pdf/x-3"))[0] == "pdf/x-3"
-    variant, condition, data = press.resolve(press.PressOptions(profile=profile_file))
+        press_options.resolve(press_options.PressOptions(condition="FOGRA39"))
+    assert press_options.resolve(press_options.PressOptions()) == ("pdf/x-1a", "IFRA26", None)
+    assert press_options.resolve(press_options.PressOptions(variant="pdf/x-3"))[0] == "pdf/x-3"
+    variant, condition, data = press_options.resolve(press_options.PressOptions(profile=profile_file))
     assert variant == "pdf/x-4" and condition == "epaper test CMYK" and data == profile_file.read_bytes()
 
 
@@ -459,7 +459,7 @@ def test_colour_audit_names_rgb_left_in_a_layout():
     html = ('<html><body style="color: device-cmyk(0 0 0 1)"><p class="x" style="color: #123456">a</p>'
             '<div class="y" style="border: 1pt solid red; height: 10pt"></div>'
             '<div class="z" style="background: device-cmyk(0 0 0 1 / 0.5); height: 10pt"></div></body></html>')
-    findings = press.audit_colours(HTML(string=html).render())
+    findings = press_audit.audit_colours(HTML(string=html).render())
     text = "\n".join(map(str, findings))
     assert {f.code for f in findings} == {"E520"}
     assert "<p class='x'>" in text and "color #123456" in text

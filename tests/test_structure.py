@@ -22,11 +22,7 @@ STAGES = [
 ]
 # Modules that cannot be split now, with the reason; keep this list short.
 LONG_MODULES: dict[str, str] = {
-    "epaper.layout.compose": "the line breaker: one Knuth-Plass pass with its kinsoku and spacing rules; its helpers "
-                             "share the per-paragraph state, split it when that state becomes a class",
-    "epaper.render.print.press": "PDF/X: render, audit colours and write; split the audit from the writer next",
     "epaper.render.web.web": "the issue's site pages; the archive page (write_archive) can move out next",
-    "epaper.ocr.segment": "lines to articles for import-text: one state machine over the page's lines",
 }
 MAX_LINES = 400
 

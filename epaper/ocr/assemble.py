@@ -9,8 +9,9 @@ from . import normalise as norm
 from .log import Log
 from .options import ImportOptions
 from .patterns import HEADLINE_VERBS, PARAGRAPH_OPENER
-from .segment import Columns, Draft, Unit
+from .segment import Draft
 from .text import SPACES, Traced, ends_sentence, han_only
+from .units import Columns, Unit
 
 PLACEHOLDER_TITLE = {"simplified": "【标题待补】", "traditional": "【標題待補】"}
 SPACE_RE = re.compile(f"[{SPACES}]+")

@@ -21,8 +21,9 @@ from .log import Log
 from .options import ImportOptions
 from .plan import issue_toml, review_notes
 from .report import ArticleSummary, Fragment, ImportReport, SourceFile
-from .segment import Marks, segment
+from .segment import segment
 from .text import HAN_RE, Traced
+from .units import Marks
 from .write import IssueMeta, PlacedArticle, paper_toml, write_folder, write_removed
 
 REVIEW_FILE = "REVIEW.md"
