@@ -9,10 +9,11 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from . import corrections
 from . import text as textcheck
+from . import uptodate
 from .cache_layout import LayoutStore
 from .checks.unplaced import check_unplaced
 from .codes import finding
@@ -28,7 +29,9 @@ from .paths import FONTS, LAYOUTS
 from .publish import publishing
 from .render import registry
 from .render.epub import epub_meta
-from .render.print import assemble, page_pdfs, print_pdf
+
+if TYPE_CHECKING:
+    from .render.print import assemble, page_pdfs
 from .schema import TomlSource
 from .source.corrections import last_correction
 from .source.folder import find_paper_toml, load_issue, read_source, unplaced_articles
@@ -56,6 +59,9 @@ class BuildOptions:
     cache_dir: Path | None = None  # the page and image cache (default OUT/.cache); archives share one (epaper/archive)
     editions: bool = True  # also build the editions in the other script that paper.toml asks for ([[editions]])
     edition: str = ""  # build only this edition of paper.toml (its name), not the main issue
+    # nothing it read changed since the last build into OUT and its outputs are in place: build nothing
+    # (epaper/uptodate.py; the CLI asks for it, unless --no-cache)
+    skip_unchanged: bool = False
 
 
 @dataclass
@@ -68,6 +74,8 @@ class BuildResult:
     render_cpu: float = 0.0  # CPU seconds spent drawing those pages, wherever that ran (bench/ reports it)
     render_rss: float = 0.0  # the largest peak resident set of a process that drew them, MiB
     editions: list[BuildResult] = field(default_factory=list)  # the 繁简 editions built beside this issue
+    unchanged: bool = False  # nothing changed since the last build: nothing was built (BuildOptions.skip_unchanged)
+    summary: list[str] = field(default_factory=list)  # a line per page: articles and fill (summary_lines)
 
 
 Progress = Callable[[str], None]
@@ -104,9 +112,16 @@ def check_glyphs(issue: Issue, palette: Palette) -> None:
     """Every character the outputs print must be in a face of the palette, else WeasyPrint draws tofu (or a
     system font the composer never measured). Raises InputError naming the file, line, key and character."""
     faces = [fontmetrics.load_metrics(role.file, role.family, issue.paper.language) for role in palette.roles.values()]
+    covered: dict[str, bool] = {}  # each distinct character is looked up in the faces once, not once per use
+
+    def has(ch: str) -> bool:
+        found = covered.get(ch)
+        if found is None:
+            found = covered[ch] = any(f.has(ch) for f in faces)
+        return found
 
     def check(file: Path, key: str, text: str) -> None:
-        for ch in textcheck.missing_glyphs(text, lambda c: any(f.has(c) for f in faces))[:1]:
+        for ch in textcheck.missing_glyphs(text, has)[:1]:
             source = read_source(file)
             line = source[:source.index(ch)].count("\n") + 1 if ch in source else None
             raise InputError(file, f"no font of the palette has U+{ord(ch):04X} {ch!r}", line=line, key=key,
@@ -137,6 +152,14 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     if unknown:
         raise OptionError("--format", f"unknown output format '{unknown[0]}'; expected one of: "
                           f"{', '.join(registry.KNOWN)}")
+    before = None
+    if options.skip_unchanged and options.cache:
+        stamp = uptodate.check(Path(issue_dir), options, LAYOUTS, FONTS)
+        if stamp is not None:
+            return _unchanged(stamp)
+        before = uptodate.snapshot(Path(issue_dir), options, LAYOUTS, FONTS)
+    # WeasyPrint and the PDF tools are loaded only for a build that does something (0.4 s and more)
+    from .render.print import assemble, page_pdfs, print_pdf
     issue, layout, palette, strings = prepare(Path(issue_dir), options.edition)
     check_unplaced(issue)  # E110: text the importer could not place stops the build until it is moved or deleted
     result = BuildResult(issue)
@@ -238,11 +261,39 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         # the edition wrote the archive page (往期) last, in its script: the site speaks the paper's language
         from .render.web import web
         web.write_archive(site, layout.folders, issue.paper.language)
+    result.summary = summary_lines(result)
+    if before is not None:
+        uptodate.write(before, Path(issue_dir), options, result, result.summary)
+    return result
+
+
+def summary_lines(result: BuildResult) -> list[str]:
+    """A line per page of the issue and of its editions: articles, fill and jumps (what the CLI prints)."""
+    lines = []
+    for page in result.pages:
+        jumps = sum(1 for m in page.modules if m.fragment)
+        lines.append(f"page {page.page.number} {page.page.name}: {len(page.modules)} articles, "
+                     f"area {100 * page.area_fill:.1f}% filled, text fill {100 * page.text_fill:.1f}%"
+                     + (f", {jumps} jump part(s)" if jumps else ""))
+    for edition in result.editions:  # 繁简 editions are composed again: their fills differ
+        for page in edition.pages:
+            lines.append(f"edition {edition.issue.edition}: page {page.page.number} {page.page.name}: "
+                         f"{len(page.modules)} articles, text fill {100 * page.text_fill:.1f}%")
+    return lines
+
+
+def _unchanged(stamp: dict) -> BuildResult:
+    """The result of a build that found nothing changed: the last build's findings, summary and outputs."""
+    result = BuildResult(None, unchanged=True)  # type: ignore[arg-type]  # no issue was loaded
+    result.findings = [Finding(**f) for f in stamp.get("findings", [])]
+    result.summary = list(stamp.get("summary", []))
+    result.outputs = [Path(p) for p in stamp.get("written", [])]
     return result
 
 
 def _faces(rendered: list[page_pdfs.PageOut]) -> dict[str, assemble.Face]:
     """The font files the pages drew with, by font resource name: fontconfig's choice for the family and weight."""
+    from .render.print import assemble
     faces = {}
     for out in rendered:
         for name, (family, weight, index) in out.faces.items():
@@ -254,6 +305,7 @@ def _faces(rendered: list[page_pdfs.PageOut]) -> dict[str, assemble.Face]:
 
 def _jump_links(pages: list[PageLayout]) -> list[assemble.Link]:
     """The jump lines (转版) of the plan as links to the other part: pages rendered alone cannot resolve them."""
+    from .render.print import assemble
     links = []
     for index, page in enumerate(pages):
         for m in page.modules:
@@ -290,7 +342,7 @@ def build_many(issue_dirs: list[Path], options: BuildOptions, progress: Progress
     if "web" in options.formats:
         # each worker rewrote the archive page from the manifests it saw: write it once more, with all of them
         from .render.web import web
-        done = [r for r in results if isinstance(r, BuildResult)]
+        done = [r for r in results if isinstance(r, BuildResult) and not r.unchanged]
         if done:
             layout = load_layout(LAYOUTS, done[0].issue.paper.layout)
             web.write_archive(options.site or Path(options.out) / "site", layout.folders, done[0].issue.paper.language)

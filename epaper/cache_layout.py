@@ -7,6 +7,8 @@ the pages whose inputs changed.
 - lines/<digest>.pickle: every composition of one paragraph text (all measures, sizes, roles, settings tried by
   placement), the digest covering the text, the fonts (path, size, mtime), the composition settings, the body
   size and the code version;
+- searches/<digest>.pickle: the last few arrangements a page's placement search found, each with the heights it
+  read (epaper.layout.searchmemo): a page whose copy changed but whose heights did not is placed without a search;
 - pages/<digest>.pickle: one placed page and the continuation it carries to the next page, the digest covering
   the page's every input (layout.place._page_key: paper, grid, strings, plan entry, its articles with their photos and
   sizes, the continuations it sets) and the code version.
@@ -64,7 +66,7 @@ class LayoutStore:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
-        self.stats = {"pages_hit": 0, "pages_stored": 0, "texts_loaded": 0, "texts_stored": 0}
+        self.stats = {"pages_hit": 0, "pages_stored": 0, "texts_loaded": 0, "texts_stored": 0, "searches_stored": 0}
 
     # --- the files --------------------------------------------------------------------------------------------
 
@@ -123,9 +125,22 @@ class LayoutStore:
         self._write(self.page_path(key), value)
         self.stats["pages_stored"] += 1
 
+    # --- placement searches -----------------------------------------------------------------------------------
+
+    def search_path(self, key: str) -> Path:
+        return self.folder / "searches" / f"{_digest(code_version(), key)}.pickle"
+
+    def load_search(self, key: str) -> list | None:
+        value = self._read(self.search_path(key))
+        return value if isinstance(value, list) else None
+
+    def store_search(self, key: str, entries: list) -> None:
+        self._write(self.search_path(key), entries)
+        self.stats["searches_stored"] += 1
+
     def prune(self, days: float = KEEP_DAYS) -> None:
         cutoff = time.time() - days * 86400
-        for sub in ("lines", "pages"):
+        for sub in ("lines", "pages", "searches"):
             folder = self.folder / sub
             for entry in folder.iterdir() if folder.is_dir() else ():
                 try:

@@ -87,25 +87,21 @@ def build(
 
     options = BuildOptions(out=out, formats=tuple(format) if format else FORMATS, marks=marks, strict=strict,
                            embed_fonts=embed_fonts, site=site, force_site=force_site, press=press, press_profile=press_profile,
-                           cache=cache, workers=workers, edition=edition, editions=editions)
+                           cache=cache, workers=workers, edition=edition, editions=editions, skip_unchanged=cache)
     progress = _Progress()
     outcomes = build_many(issue_dirs, options, progress)
     progress.finish()
     failed = [o for o in outcomes if isinstance(o, EpaperError)]
     for result in (o for o in outcomes if not isinstance(o, EpaperError)):
+        if result.unchanged:
+            typer.echo("up to date: nothing the build reads changed since the last build into this folder "
+                       "(--no-cache builds anyway)", err=True)
         for finding in result.findings:
             typer.echo(str(finding), err=True)
-        for page in result.pages:
-            jumps = sum(1 for m in page.modules if m.fragment)
-            typer.echo(f"page {page.page.number} {page.page.name}: {len(page.modules)} articles, "
-                       f"area {100 * page.area_fill:.1f}% filled, text fill {100 * page.text_fill:.1f}%"
-                       + (f", {jumps} jump part(s)" if jumps else ""), err=True)
-        for edition in result.editions:  # 繁简 editions are composed again: their fills differ
-            for page in edition.pages:
-                typer.echo(f"edition {edition.issue.edition}: page {page.page.number} {page.page.name}: "
-                           f"{len(page.modules)} articles, text fill {100 * page.text_fill:.1f}%", err=True)
+        for line in result.summary:
+            typer.echo(line, err=True)
         for path in result.outputs:
-            typer.echo(f"wrote {path}")
+            typer.echo(f"{'unchanged' if result.unchanged else 'wrote'} {path}")
     if failed:
         for exc in failed[:-1]:
             typer.echo(f"error: {exc}", err=True)

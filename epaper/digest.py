@@ -1,9 +1,24 @@
-"""A file's path in, the SHA-256 of its content out (hex), read in blocks so that a large file costs no memory."""
+"""Files and folders in, SHA-256 digests out: of a file (read in blocks, so a large file costs no memory), of a tree,
+and of the code every build shares (epaper's sources, the libraries drawing the files, the layouts, the palette)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+from importlib import metadata
 from pathlib import Path
+
+from . import __version__
+
+PACKAGE = Path(__file__).resolve().parent
+# the libraries whose output lands in the files: a new WeasyPrint or Pillow is a new build
+LIBRARIES = ("weasyprint", "pydyf", "fonttools", "pillow", "pypdfium2", "pikepdf", "ebooklib", "jinja2", "lxml")
+
+# epaper's code that no build runs: the importer, the commands, the server and the archive's driver. A change
+# there rebuilds nothing; a change anywhere else in epaper/ rebuilds every issue.
+NOT_BUILD = ("ocr", "cli.py", "serve.py", "__main__.py", "archive/cli.py", "archive/run.py",
+             "archive/discover.py")
 
 
 def file_sha256(path: Path) -> str:
@@ -12,3 +27,38 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def skip_part(part: str) -> bool:
+    return part.startswith(".") or part in ("node_modules", "__pycache__")
+
+
+def tree_digest(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()) -> str:
+    """SHA-256 over every file's path (relative) and content under folder, hidden files and the relative paths
+    `leave_out` (files or folders) left out."""
+    h = hashlib.sha256()
+    folder = Path(folder)
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath).relative_to(folder)
+        dirnames[:] = sorted(d for d in dirnames if not skip_part(d) and (here / d).as_posix() not in leave_out)
+        for name in sorted(filenames):
+            if name.startswith(".") or (suffixes and not name.endswith(suffixes)) or \
+                    (here / name).as_posix() in leave_out:
+                continue
+            path = Path(dirpath) / name
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + file_sha256(path).encode() + b"\n")
+    return h.hexdigest()
+
+
+def code_version(layouts: Path, fonts: Path) -> str:
+    """What every issue's build shares: epaper's version and source, the libraries drawing the files, the layouts
+    and the font palette. System fonts are not hashed: after a font upgrade, rebuild with --force."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = ""
+    parts = {"epaper": __version__, "code": tree_digest(PACKAGE, (".py", ".toml", ".jinja", ".css", ".js"), NOT_BUILD),
+             "libraries": versions, "layouts": tree_digest(layouts), "palette": file_sha256(fonts / "palette.toml")}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

@@ -106,7 +106,7 @@ def needs_glyph(ch: str) -> bool:
 def missing_glyphs(text: str, covered: Callable[[str], bool]) -> list[str]:
     """Characters of `text` that need a glyph and that `covered` (e.g. FontMetrics.has) lacks, in order of first
     appearance, once each."""
-    return list(dict.fromkeys(ch for ch in text if needs_glyph(ch) and not covered(ch)))
+    return [ch for ch in dict.fromkeys(text) if needs_glyph(ch) and not covered(ch)]  # each distinct one once
 
 
 def describe(ch: str) -> str:

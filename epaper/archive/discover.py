@@ -10,23 +10,11 @@ import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
-from ..digest import file_sha256
-from .. import __version__
+from ..digest import code_version, file_sha256, skip_part as _skip, tree_digest  # noqa: F401 (archive.run)
 from ..errors import EpaperError
 from ..source.folder import find_paper_toml, load_paper
-
-PACKAGE = Path(__file__).resolve().parent.parent
-# the libraries whose output lands in the files: a new WeasyPrint or Pillow is a new build
-LIBRARIES = ("weasyprint", "pydyf", "fonttools", "pillow", "pypdfium2", "pikepdf", "ebooklib", "jinja2", "lxml")
-
-# epaper's code that no build runs: the importer, the commands, the server and the archive's driver. A change
-# there rebuilds nothing; a change anywhere else in epaper/ rebuilds every issue.
-NOT_BUILD = ("ocr", "cli.py", "serve.py", "__main__.py", "archive/cli.py", "archive/run.py",
-             "archive/discover.py")
-
 
 @dataclass(frozen=True)
 class Found:
@@ -48,10 +36,6 @@ class Found:
         if not self.date:
             return ""
         return f"{self.paper_slug}-{self.date}" + (f"-{self.edition}" if self.edition else "")
-
-
-def _skip(part: str) -> bool:
-    return part.startswith(".") or part in ("node_modules", "__pycache__")
 
 
 def find_issues(root: Path, exclude: tuple[Path, ...] = ()) -> list[Found]:
@@ -95,37 +79,6 @@ def _describe(root: Path, folder: Path) -> Found:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         pass
     return Found(folder, rel, paper_file, slug, language, layout, site_url, date, edition)
-
-
-def tree_digest(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()) -> str:
-    """SHA-256 over every file's path (relative) and content under folder, hidden files and the relative paths
-    `leave_out` (files or folders) left out."""
-    h = hashlib.sha256()
-    folder = Path(folder)
-    for dirpath, dirnames, filenames in os.walk(folder):
-        here = Path(dirpath).relative_to(folder)
-        dirnames[:] = sorted(d for d in dirnames if not _skip(d) and (here / d).as_posix() not in leave_out)
-        for name in sorted(filenames):
-            if name.startswith(".") or (suffixes and not name.endswith(suffixes)) or \
-                    (here / name).as_posix() in leave_out:
-                continue
-            path = Path(dirpath) / name
-            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + file_sha256(path).encode() + b"\n")
-    return h.hexdigest()
-
-
-def code_version(layouts: Path, fonts: Path) -> str:
-    """What every issue's build shares: epaper's version and source, the libraries drawing the files, the layouts
-    and the font palette. System fonts are not hashed: after a font upgrade, rebuild with --force."""
-    versions = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = ""
-    parts = {"epaper": __version__, "code": tree_digest(PACKAGE, (".py", ".toml", ".jinja", ".css", ".js"), NOT_BUILD),
-             "libraries": versions, "layouts": tree_digest(layouts), "palette": file_sha256(fonts / "palette.toml")}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def _stats(found: Found) -> dict[str, list[int]]:

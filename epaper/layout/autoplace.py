@@ -16,9 +16,10 @@ from dataclasses import replace
 from ..codes import finding
 from ..model import Issue, Page
 from ..strings import Strings
-from .autosearch import Measurer, Strip, fill_strip, overruns, search, widows
+from .autosearch import Measurer, Strip, fill_strip, overruns, widows
 from .composer import Composer
 from .grid import Layout, Template
+from .searchmemo import memo_search as search
 from .types import CONTINUED, Fragment, PageLayout
 
 HOUSE_AD_MIN = 8  # lines: a shorter leftover is closed inside the modules, not given to a house ad

@@ -91,8 +91,23 @@ class Measurer:
         self.pins: dict[str, Pin] = {}  # item id → the editor's constraint on its width or place
         self.photo_max = 0  # columns a placeholder photo may span at most (0: any); see auto_layout_page
         self.house_ad = False  # a house-ad page with a capped placeholder: the lead may stand alone beside a strip
-        self.natural = lru_cache(maxsize=None)(self._natural)
-        self.closable = lru_cache(maxsize=None)(self._closable)
+        self._natural_memo = lru_cache(maxsize=None)(self._natural)
+        self._closable_memo = lru_cache(maxsize=None)(self._closable)
+        # every height a search read, while one is recorded (epaper/layout/searchmemo.py): the search is a function
+        # of these and of the stories' kinds, photos and pins, so equal reads give the same arrangement
+        self.reads: dict[tuple[str, str, Shape], int] | None = None
+
+    def natural(self, art_id: str, shape: Shape) -> int:
+        lines = self._natural_memo(art_id, shape)
+        if self.reads is not None:
+            self.reads["natural", art_id, shape] = lines
+        return lines
+
+    def closable(self, art_id: str, shape: Shape) -> int:
+        lines = self._closable_memo(art_id, shape)
+        if self.reads is not None:
+            self.reads["closable", art_id, shape] = lines
+        return lines
 
     def article(self, item: str) -> Article:
         return self.issue.articles[item.removesuffix(CONTINUED)]

@@ -134,7 +134,7 @@ def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_
                        threads: int) -> dict[int, list[bytes]]:
     """PDFium draws the pages one after the other here (it is not thread-safe), while the WebP encoders, which
     release the GIL, run in `threads` threads: drawing a page takes a tenth of the time its files take to encode.
-    At most `threads` + 1 pages wait for their encoders, which bounds the memory (about 22 MB of pixels a page)."""
+    At most two pages wait for their encoders, which bounds the memory (about 70 MB of pixels a page)."""
     import pypdfium2 as pdfium
 
     out: dict[int, list[bytes]] = {}
@@ -146,7 +146,9 @@ def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_
 
     doc = pdfium.PdfDocument(pdf)
     try:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
+        # The zoom images encode one at a time: a lossless encode of one takes about 130 MB besides its pixels,
+        # and two at once made the web stage the build's peak of memory; the smaller files share the other lane.
+        with ThreadPoolExecutor(max_workers=threads) as pool, ThreadPoolExecutor(max_workers=1) as zoom_lane:
             for i in indexes:
                 page = doc[i]
                 try:
@@ -154,12 +156,15 @@ def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_
                 finally:
                     page.close()
                 # the largest files first: they are the longest encodes, so they should not be left running last
-                big_file = pool.submit(_webp, big, lossless=True)
+                big_file = zoom_lane.submit(_webp, big, lossless=True)
                 hidpi_file = pool.submit(_webp, hidpi, lossless=True)
                 screen_file = pool.submit(_webp, screen, lossless=True)
                 thumb_file = pool.submit(_webp, thumb, lossless=False)
                 pending.append((i, meta, [screen_file, hidpi_file, thumb_file, big_file]))
-                if len(pending) > threads:
+                del screen, hidpi, thumb, big  # the encoders hold them now: freed as soon as each file is done
+                # one page encodes while the next is drawn: drawing takes a tenth of the encoding, so a deeper
+                # queue would not keep the cores busier, only hold more pages of pixels (about 70 MB each)
+                if len(pending) > 1:
                     finish_oldest()
             while pending:
                 finish_oldest()

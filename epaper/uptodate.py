@@ -1,0 +1,218 @@
+"""An issue folder, the build's options and OUT in; the stamp of the last build out when nothing it read has changed
+and its outputs are still in place (so the CLI can say "up to date" instead of building), and the stamp written
+after a build.
+
+What a build reads: the issue folder, its paper.toml (and the press profile beside it), layouts/, fonts/palette.toml
+and the font files it names, epaper's own code and the versions of the libraries that draw the files
+(epaper.digest.code_version), SOURCE_DATE_EPOCH and the options. The stamp keeps each file's size and time and a
+digest of their contents: equal sizes and times are taken as unchanged without reading anything (as make does);
+other sizes or times are read and compared by content, so a file touched but not changed still counts as
+unchanged. System fonts found through fontconfig are not followed: after a font upgrade, build with --no-cache.
+
+The outputs must be those the stamp names: the published links point at the same build folder, and every file
+is there with its size and time (the web e-paper's site-wide pages only need to exist: other issues' builds
+rewrite them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, Protocol
+
+from .atomic import write_atomic
+from .digest import NOT_BUILD, PACKAGE, code_version, file_sha256, skip_part
+
+
+class BuildOptions(Protocol):
+    """What this module reads of epaper.build.BuildOptions (a dataclass: every field is part of the stamp)."""
+
+    out: Path
+    cache_dir: Path | None
+    edition: str
+    press_profile: Path | None
+
+
+class BuildResult(Protocol):
+    """What this module reads of epaper.build.BuildResult."""
+
+    issue: Any
+    outputs: list[Path]
+    findings: list[Any]
+    editions: list[Any]
+
+FORMAT = 1  # bump when the stamp's meaning changes
+CODE_SUFFIXES = (".py", ".toml", ".jinja", ".css", ".js")
+
+
+def stamp_path(out: Path, cache_dir: Path | None, issue_dir: Path, edition: str) -> Path:
+    """OUT/.cache/stamps/<digest of the issue folder, edition and OUT>.json (the cache may be shared: --cache-dir)."""
+    where = json.dumps([str(Path(issue_dir).resolve()), edition, str(Path(out).resolve())])
+    name = hashlib.sha256(where.encode("utf-8")).hexdigest()[:24]
+    return (Path(cache_dir) if cache_dir else Path(out) / ".cache") / "stamps" / f"{name}.json"
+
+
+def _walk(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()) -> list[Path]:
+    files = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath).relative_to(folder)
+        dirnames[:] = sorted(d for d in dirnames if not skip_part(d) and (here / d).as_posix() not in leave_out)
+        files += [Path(dirpath) / n for n in sorted(filenames)
+                  if not n.startswith(".") and (not suffixes or n.endswith(suffixes))
+                  and (here / n).as_posix() not in leave_out]
+    return files
+
+
+def _paper_file(issue_dir: Path) -> Path | None:
+    for folder in (issue_dir, *issue_dir.parents):
+        if (folder / "paper.toml").is_file():
+            return folder / "paper.toml"
+    return None
+
+
+def _font_files(fonts: Path) -> list[Path]:
+    try:
+        palette = tomllib.loads((fonts / "palette.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    files = set()
+    for table in (palette.get("roles") or {}).values():
+        if isinstance(table, dict) and isinstance(table.get("file"), str):
+            files.add(Path(table["file"]))
+    return sorted(files)
+
+
+def _inputs(issue_dir: Path, options: BuildOptions, layouts: Path, fonts: Path) -> tuple[list[Path], list[Path]]:
+    """(files compared by content when their size or time changed, files compared by size and time only)."""
+    content = _walk(issue_dir)
+    paper = _paper_file(issue_dir)
+    if paper is not None:
+        content.append(paper)
+        try:
+            profile = tomllib.loads(paper.read_text(encoding="utf-8")).get("press_profile")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            profile = None
+        if isinstance(profile, str) and (paper.parent / profile).is_file():
+            content.append(paper.parent / profile)
+    if options.press_profile:
+        content.append(Path(options.press_profile))
+    content += _walk(layouts) + [fonts / "palette.toml"] + _walk(PACKAGE, CODE_SUFFIXES, NOT_BUILD)
+    return content, _font_files(fonts)
+
+
+def _stats(files: list[Path]) -> dict[str, list[int]] | None:
+    out = {}
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            return None  # a file gone since it was listed: not up to date
+        out[str(path)] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
+def _content_digest(files: list[Path], layouts: Path, fonts: Path) -> str:
+    h = hashlib.sha256(code_version(layouts, fonts).encode())
+    for path in files:
+        h.update(str(path).encode("utf-8") + b"\0" + file_sha256(path).encode() + b"\n")
+    return h.hexdigest()
+
+
+def _settings(options: BuildOptions) -> dict[str, Any]:
+    """The options that change what a build writes (the number of workers does not), and the environment's."""
+    fields = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+    fields.pop("workers", None)
+    return {"format": FORMAT, "python": list(sys.version_info[:2]),
+            "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
+            "options": {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
+                        for k, v in sorted(fields.items())}}
+
+
+def _output_state(result: BuildResult, out: Path) -> dict[str, Any]:
+    files, exists, links = {}, [], {}
+    for path in result.outputs:
+        if Path(path).parent == out:
+            st = Path(path).stat()
+            files[str(path)] = [st.st_size, st.st_mtime_ns]
+        else:
+            exists.append(str(path))  # a page of the web e-paper's site: may be rewritten by other issues' builds
+    for slug in _slugs(result):
+        link = out / slug
+        if link.is_symlink():
+            links[str(link)] = os.readlink(link)
+    return {"files": files, "exists": exists, "links": links}
+
+
+def _slugs(result: BuildResult) -> list[str]:
+    return [r.issue.slug for r in (result, *result.editions) if r.issue is not None]
+
+
+def _outputs_in_place(state: dict[str, Any]) -> bool:
+    for link, target in state.get("links", {}).items():
+        try:
+            if os.readlink(link) != target:
+                return False
+        except OSError:
+            return False
+    for path, (size, mtime) in state.get("files", {}).items():
+        try:
+            st = Path(path).stat()
+        except OSError:
+            return False
+        if [st.st_size, st.st_mtime_ns] != [size, mtime]:
+            return False
+    return all(Path(p).exists() for p in state.get("exists", []))
+
+
+def check(issue_dir: Path, options: BuildOptions, layouts: Path, fonts: Path) -> dict[str, Any] | None:
+    """The stamp of the last build when it still holds (see the module's docstring), else None."""
+    path = stamp_path(options.out, options.cache_dir, issue_dir, options.edition)
+    try:
+        stamp = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("settings") != _settings(options):
+        return None
+    if not _outputs_in_place(stamp.get("outputs", {})):
+        return None
+    content, fonts_stat = _inputs(Path(issue_dir), options, layouts, fonts)
+    stats, font_stats = _stats(content), _stats(fonts_stat)
+    if stats is None or font_stats != stamp.get("fonts"):
+        return None
+    if stats != stamp.get("stats"):
+        if _content_digest(content, layouts, fonts) != stamp.get("digest"):
+            return None
+        stamp["stats"] = stats  # touched, not changed: the next check needs no reading again
+        write_atomic(path, json.dumps(stamp, ensure_ascii=False).encode("utf-8"))
+    return stamp
+
+
+def snapshot(issue_dir: Path, options: BuildOptions, layouts: Path, fonts: Path) -> dict[str, Any] | None:
+    """What a build is about to read, taken before it reads it (an edit made during the build is not in its
+    outputs, so it must not be in its stamp either)."""
+    content, fonts_stat = _inputs(Path(issue_dir), options, layouts, fonts)
+    stats = _stats(content)
+    if stats is None:
+        return None
+    try:
+        digest = _content_digest(content, layouts, fonts)
+    except OSError:
+        return None
+    return {"settings": _settings(options), "stats": stats, "fonts": _stats(fonts_stat), "digest": digest}
+
+
+def write(before: dict[str, Any] | None, issue_dir: Path, options: BuildOptions, result: BuildResult,
+          summary: list[str]) -> None:
+    """Record what this build read (`before`, from snapshot()) and wrote, for the next build's check()."""
+    if before is None:
+        return
+    stamp = {**before, "outputs": _output_state(result, Path(options.out)),
+             "findings": [dataclasses.asdict(f) for f in result.findings], "summary": summary,
+             "written": [str(p) for p in result.outputs]}
+    write_atomic(stamp_path(options.out, options.cache_dir, issue_dir, options.edition),
+                 json.dumps(stamp, ensure_ascii=False).encode("utf-8"))
