@@ -12,7 +12,7 @@ import pytest
 from epaper.build import BuildOptions, build, prepare
 from epaper.cache_layout import LayoutStore
 from epaper.layout import composer as composer_module
-from epaper.layout import place
+from epaper.layout import place, searchmemo
 from epaper.layout.types import PageLayout
 
 from .conftest import MULTI_ISSUE
@@ -27,7 +27,11 @@ def _copy(tmp: Path) -> Path:
 def _new_process() -> None:
     """Forget what this process laid out and composed, as a new CLI process would."""
     place._MEMO.clear()
+    searchmemo._MEMO.clear()
     composer_module._COMPOSERS.clear()
+
+
+SEARCHES: list[int] = []  # placement searches run by the last _layout (not answered by epaper/layout/searchmemo.py)
 
 
 def _layout(folder: Path, store: LayoutStore | None) -> tuple[list[PageLayout], list[str], list[int]]:
@@ -35,17 +39,22 @@ def _layout(folder: Path, store: LayoutStore | None) -> tuple[list[PageLayout], 
     _new_process()
     issue, layout, palette, strings = prepare(folder)
     placed: list[int] = []
-    real = place.layout_page
+    real, real_search = place.layout_page, searchmemo.search
+    SEARCHES.clear()
 
     def counting(issue, page, *args, **kwargs):
         placed.append(page.number)
         return real(issue, page, *args, **kwargs)
 
-    place.layout_page = counting
+    def counting_search(*args, **kwargs):
+        SEARCHES.append(1)
+        return real_search(*args, **kwargs)
+
+    place.layout_page, searchmemo.search = counting, counting_search
     try:
         pages = place.layout_issue(issue, layout, palette, strings, store=store)
     finally:
-        place.layout_page = real
+        place.layout_page, searchmemo.search = real, real_search
     composer = next(iter(composer_module._COMPOSERS.values()))
     return pages, list(composer.composed), sorted(set(placed))
 
@@ -85,6 +94,8 @@ def test_a_new_process_reuses_pages_and_an_edit_recomposes_one_story(folder, tmp
     store = LayoutStore(tmp_path / "layout")
     edited, composed, placed = _layout(folder, store)
     assert placed == [page.number]
+    # the page is placed again, but its stories' heights did not change: the last search's arrangement stands
+    assert SEARCHES == [], "a placement search ran although no story's height changed"
     assert composed, "the edited paragraph is composed again"
     issue, *_ = prepare(folder)
     changed = [b.text for b in issue.articles[article.id].body if b.text not in {x.text for x in article.body}]
@@ -95,6 +106,22 @@ def test_a_new_process_reuses_pages_and_an_edit_recomposes_one_story(folder, tmp
     fresh, _, _ = _layout(folder, None)
     assert repr(fresh) == repr(edited)
     assert [p.page.number for p in edited] == [p.page.number for p in cold]
+
+
+def test_a_longer_story_searches_again_and_places_as_from_nothing(tmp_path):
+    """An edit that changes a story's height is searched again; the page is what a build from nothing places."""
+    folder = _copy(tmp_path)
+    store = LayoutStore(tmp_path / "layout")
+    _layout(folder, store)
+    issue, *_ = prepare(folder)
+    page = issue.pages[1]
+    md = issue.articles[page.articles[-1]].source
+    text = md.read_text(encoding="utf-8")
+    md.write_text(text.rstrip("\n") + "\n\n" + "补充的一段文字，使这篇稿件多出几行。" * 6 + "\n", encoding="utf-8")
+    edited, _, placed = _layout(folder, LayoutStore(tmp_path / "layout"))
+    assert page.number in placed and SEARCHES, "a changed height must be searched again"
+    fresh, _, _ = _layout(folder, None)
+    assert repr(fresh) == repr(edited)
 
 
 def test_a_damaged_entry_is_computed_again(folder, tmp_path):
