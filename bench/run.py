@@ -163,13 +163,14 @@ class TrivialComposer:
 def child_compose(issue_dir: Path) -> dict:
     from epaper.build import prepare
     from epaper.errors import LayoutError
-    from epaper.layout import composer, place
+    from epaper.layout import composer, place, searchmemo
     from epaper.layout.place import layout_issue
 
     issue, layout, palette, strings = prepare(issue_dir)
     for role in palette.roles.values():  # metrics loaded before either run
         composer.load_metrics(role.file, role.family)
     place.MEMO_PAGES = 0  # every run below lays out every page: no page is taken from an earlier run
+    searchmemo.MEMO_KEYS = 0  # and searches every page: no arrangement is taken from an earlier run
     composer.COMPOSER_LINES = -1  # and with a new Composer (of the class patched in below), as a new process would
     spent = [0.0]
     real_compose = composer.compose_paragraph
@@ -300,7 +301,8 @@ def run_tracked(command: list[str]) -> dict:
 
 def run_cli(issue_dir: Path, work: Path) -> dict:
     """`epaper build` (PDF + EPUB + web) as a user runs it, a new process each time: cold (empty OUT), again with
-    nothing changed, and after a one-character edit of page 1's first article."""
+    nothing changed (the stamp answers), again without the stamp (the stage caches answer), and after a
+    one-character edit of page 1's first article."""
     from epaper.source.folder import load_issue
 
     folder = work / "cli-issue" / issue_dir.name
@@ -309,7 +311,9 @@ def run_cli(issue_dir: Path, work: Path) -> dict:
     out = work / "cli-out"
     command = [*EPAPER_CLI, "build", str(folder), "-o", str(out)]
     record = {}
-    for case in ("cold", "nochange", "edit"):
+    for case in ("cold", "nochange", "stages", "edit"):
+        if case == "stages":  # the stamp gone (epaper/uptodate.py): every stage runs, from its cache
+            shutil.rmtree(out / ".cache" / "stamps")
         if case == "edit":
             edit_one_character(folder / "articles" / f"{load_issue(folder).pages[0].articles[0]}.md")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -483,6 +487,7 @@ def report(results: dict, info: dict, runs: int) -> str:
                   "| wall / WeasyPrint alone |",
                   "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
         labels = {"cold": "cold build (empty OUT)", "nochange": "rebuild, nothing changed",
+                  "stages": "rebuild, nothing changed, its stamp removed (every stage from its cache)",
                   "edit": "rebuild after a one-character edit (page 1)"}
         for name, res in results.items():
             if not res.get("cli"):
