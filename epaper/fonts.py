@@ -6,7 +6,6 @@ import ctypes.util
 import shutil
 import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from .errors import EnvironmentProblem
@@ -61,13 +60,30 @@ def load_palette(fonts_dir: Path, traditional: bool = False) -> Palette:
     return Palette(out)
 
 
-@lru_cache(maxsize=None)
+_MATCHED: dict[tuple[str, int], str] = {}
+
+
+def _fc_match_command(family: str, weight: int) -> list[str]:
+    fc_weight = {400: "regular", 700: "bold", 900: "black"}.get(weight, str(weight))
+    return ["fc-match", "-f", "%{file}", f"{family}:weight={fc_weight}"]
+
+
 def fc_match_file(family: str, weight: int) -> str:
     """The file fontconfig picks for a family at a weight (what WeasyPrint will draw with)."""
-    fc_weight = {400: "regular", 700: "bold", 900: "black"}.get(weight, str(weight))
-    out = subprocess.run(["fc-match", "-f", "%{file}", f"{family}:weight={fc_weight}"],
-                         capture_output=True, text=True, check=False)
-    return out.stdout.strip()
+    if (family, weight) not in _MATCHED:
+        out = subprocess.run(_fc_match_command(family, weight), capture_output=True, text=True, check=False)
+        _MATCHED[family, weight] = out.stdout.strip()
+    return _MATCHED[family, weight]
+
+
+def fc_match_files(faces: list[tuple[str, int]]) -> None:
+    """Ask fontconfig about several faces at once (one fc-match each, run side by side: a process start is most
+    of the cost of each); fc_match_file then answers from what they said."""
+    procs = {face: subprocess.Popen(_fc_match_command(*face), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                    text=True) for face in dict.fromkeys(faces) if face not in _MATCHED}
+    for face, proc in procs.items():
+        out, _ = proc.communicate()
+        _MATCHED[face] = out.strip()
 
 
 def check_environment(palette: Palette) -> None:
@@ -78,6 +94,7 @@ def check_environment(palette: Palette) -> None:
             "(about 50× slower per page); install it with: apt-get install libharfbuzz-subset0")
     if shutil.which("fc-match") is None:
         raise EnvironmentProblem("fontconfig's fc-match is missing: apt-get install fontconfig")
+    fc_match_files([(role.family, role.weight) for role in palette.roles.values()])
     for role in palette.roles.values():
         if not role.file.is_file():
             raise EnvironmentProblem(f"font role '{role.role}' needs {role.file}"
