@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from .atomic import write_atomic
 from .errors import InputError, did_you_mean
 from .model import Issue
 from .source.corrections import MARKUP, last_correction
@@ -76,8 +77,7 @@ def keep_previous(out: Path, issue: Issue) -> list[Path]:
     for suffix in (".pdf", ".epub", ".layout.json"):
         source, target = out / f"{issue.slug}{suffix}", out / f"{issue.slug}.v{published}{suffix}"
         if source.is_file() and not target.exists():
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_bytes(source.read_bytes())  # through the links: the bytes the readers were given
-            tmp.replace(target)
+            # through the links: the bytes the readers were given; umask permissions like the outputs beside it
+            write_atomic(target, source.read_bytes(), mode=None)
             kept.append(target)
     return kept

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
 from PIL import Image
 
+from .atomic import write_atomic
 from .strings import Strings
 
 TILE = 512  # px: OpenSeadragon's (Mirador's, Universal Viewer's) default tile size
@@ -42,16 +41,7 @@ def iiif_strings(folders: Sequence[Path], language: str) -> Strings:
 
 def _dump(target: Path, data: dict[str, Any]) -> None:
     """Write JSON beside the target and move it into place (a viewer never reads half a manifest)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
 def scale_factors(width: int, height: int, tile: int = TILE) -> list[int]:

@@ -208,6 +208,34 @@ def test_press_files_do_not_depend_on_the_issue_folders_path(x1a, sample_copy, t
     assert moved.issue_pdf.read_bytes() == result.issue_pdf.read_bytes()
 
 
+def test_a_failed_write_leaves_every_press_file_as_it_was(tmp_path, monkeypatch):
+    """The issue's press PDF and its page PDFs change together (epaper.atomic.write_atomic_all): when a page file
+    fails to write, the issue's file written before it is not moved in either, and no temporary is left."""
+    issue, layout, palette, strings = prepare(SEED_ISSUE)
+    pages = layout_issue(issue, layout, palette, strings)
+    html = print_pdf.render_html(issue, pages, layout, palette, strings, title=f"{issue.slug} press", marks=True)
+    job = press.render_press(html, issue, layout, pages=pages, roots=[LAYOUTS, FONTS])
+    real = press._write_one
+
+    def full_disk_on_page_files(job, document, target, doc_id, versions=(), page_file=False):
+        if page_file:
+            raise OSError(28, "No space left on device")
+        real(job, document, target, doc_id, versions, page_file)
+
+    try:
+        first = press.write_press(job, tmp_path, issue, layout)
+        # the inode tells a file left alone from one replaced by the same bytes
+        before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in tmp_path.iterdir()}
+        monkeypatch.setattr(press, "_write_one", full_disk_on_page_files)
+        with pytest.raises(OSError) as failed:
+            press.write_press(job, tmp_path, issue, layout)
+    finally:
+        job.close()
+    assert sorted(before) == sorted(p.name for p in first.outputs) and len(before) == 2
+    assert failed.value.filename == str(first.page_pdfs[0])  # the error names the file that could not be written
+    assert {p.name: (p.stat().st_ino, p.read_bytes()) for p in tmp_path.iterdir()} == before
+
+
 def _box(page, name):
     return [float(v) for v in page.obj[name]]
 

@@ -25,7 +25,9 @@ from epaper.build import BuildOptions, BuildResult, build
 from epaper.paths import LAYOUTS
 from epaper.errors import EpaperError
 from epaper.layout.grid import MM, Layout, load_layout
-from epaper.render.web.web import issue_path, read_manifests, web_strings, write_archive, write_site
+from epaper.render.web.web import write_archive, write_site
+from epaper.render.web.web_manifest import issue_path, read_manifests
+from epaper.render.web.web_theme import web_strings
 from epaper.serve import SiteServer
 from epaper.strings import Strings
 
@@ -466,13 +468,12 @@ def test_site_is_self_contained_and_every_link_resolves(site):
             assert fragment in ids[target], f"{file}: {url}: no #{fragment}"
 
 
-def test_bleed_and_crop_marks_are_cut_off(site, tmp_path):
+def test_bleed_and_crop_marks_are_cut_off(site, tmp_path, marked_seed_pdf):
     """A PDF built with --marks is rasterised at its trim box, so the areas stay on the articles."""
     from epaper.render.web.web_images import rasterise
 
     seed = site.issues["2024-12-19"]
-    result = build(SEED_ISSUE, BuildOptions(out=tmp_path, formats=("pdf",), marks=True))
-    pdf = next(p for p in result.outputs if p.suffix == ".pdf")
+    pdf = marked_seed_pdf[1]  # built once per run (conftest.py)
     marked, = rasterise(pdf, tmp_path / "img", ["marked"])
     plain, = rasterise(seed.pdf, tmp_path / "img", ["plain"])
     assert abs(marked.trim_w - seed.layout.width) < 0.5 and abs(marked.trim_h - seed.layout.height) < 0.5

@@ -25,7 +25,8 @@ from lxml import etree
 from epaper.build import BuildOptions, BuildResult, build
 from epaper.errors import InputError
 from epaper.render.web import web_search, web_site
-from epaper.render.web.web import issue_path, write_archive
+from epaper.render.web.web import write_archive
+from epaper.render.web.web_manifest import issue_path
 
 from .conftest import MULTI_ISSUE, REPO, SEED_ISSUE
 from .test_web import CHROMIUM, CHROMIUM_ARGS, Tab

@@ -277,22 +277,23 @@ def _write_sites(found: list[Found], sites: dict[str, Path], options: ArchiveOpt
     """Once, after every issue: each site root's 往期 index, search, feed, sitemaps, OPDS and IIIF collection."""
     from ..layout.grid import load_layout
     from ..render.web import opds
-    from ..render.web import web
+    from ..render.web import web_archive, web_manifest
 
     written = []
     for slug, site_root in sites.items():
         paper = next(f for f in found if f.paper_slug == slug and f.paper_file is not None)
-        if not paper.layout or not any(site_root.glob(f"*/*/{web.MANIFEST}")):
+        if not paper.layout or not any(site_root.glob(f"*/*/{web_manifest.MANIFEST}")):
             continue  # the paper.toml does not load, or nothing was built: its issues' records say why
         folders = load_layout(LAYOUTS, paper.layout).folders
         moves = {old: new for r in report.issues if r.get("site") == str(site_root)
                  for old, new in (r.get("moves") or {}).items()}
-        written.append(web.write_archive(site_root, folders, paper.language, moves=moves, findings=report.findings))
+        written.append(web_archive.write_archive(site_root, folders, paper.language, moves=moves,
+                                                 findings=report.findings))
         written += opds.write_catalog(site_root, paper.language)
         if options.iiif:
             from .. import iiif
 
             url = _iiif_url(options, paper, len(sites) > 1, report.findings)
-            written.append(iiif.write_collection(site_root, url, web.read_manifests(site_root), folders,
+            written.append(iiif.write_collection(site_root, url, web_manifest.read_manifests(site_root), folders,
                                                  paper.language))
     return written

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomic
 from ..build import BuildOptions, build
 from ..paths import LAYOUTS
 from ..errors import EpaperError, LayoutError
@@ -52,10 +53,7 @@ def reason(exc: BaseException) -> str:
 
 def write_record(path: Path, record: dict[str, Any]) -> None:
     """Atomically: a run killed at any moment leaves each record whole or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1) + "\n", mode=None)
 
 
 def _swap_in(new: Path, target: Path) -> None:
@@ -95,7 +93,7 @@ def build_one(job: Job) -> dict[str, Any]:
                       rendered_pages=len(result.rendered_pages),
                       findings=[f.brief for f in result.findings if f.severity != "info"])
         if web:
-            from ..render.web.web import issue_path
+            from ..render.web.web_manifest import issue_path
 
             paths = []
             for built in (result, *result.editions):  # the 繁简 editions of paper.toml have folders of their own

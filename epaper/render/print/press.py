@@ -17,14 +17,15 @@ One render serves every file: the per-page PDFs are `document.copy([page])` of i
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
 from markupsafe import escape
 
+from ...atomic import write_atomic_all
 from ...errors import Finding
 from ...layout.grid import Layout
 from ...layout.types import PageLayout
@@ -179,19 +180,13 @@ def write_press(source: str | PressRender, out_dir: Path, issue: Issue, layout: 
                     for i, (path, page, n) in enumerate(zip(page_pdfs, document.pages, [p.number for p in issue.pages]))]
     else:
         page_pdfs = []
-    temps: list[tuple[Path, Path]] = []
     try:
-        for target, doc, doc_id, versions, page_file in targets:
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out_dir)
-            os.close(fd)
-            temps.append((Path(name), target))
-            _write_one(job, doc, Path(name), doc_id, versions, page_file)
-        for tmp, target in temps:
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+        # each file is written by WeasyPrint into a temporary beside its target; the set is renamed in only
+        # when every file was written
+        write_atomic_all([(target, partial(_write_one, job, doc, doc_id=doc_id, versions=versions,
+                                           page_file=page_file))
+                          for target, doc, doc_id, versions, page_file in targets])
     finally:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
         if not isinstance(source, PressRender):
             job.close()
     return PressResult(issue_pdf, page_pdfs, job.variant, job.condition, list(job.findings))

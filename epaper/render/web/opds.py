@@ -26,7 +26,7 @@ from ...model import Issue
 from ...paths import LAYOUTS
 from ...strings import Strings
 from ..epub.epub_meta import ID_NAMESPACE, epub_language
-from .web import issue_path, read_manifests
+from .web_manifest import issue_path, read_manifests
 
 TEMPLATES = LAYOUTS / "base" / "opds"
 FEED = "opds.xml"

@@ -8,8 +8,8 @@ redirects.
                                 (both need absolute URLs: written only when paper.toml sets site_url)
     SITE/redirects.json         old path → new path; a static redirect page stands at every old path
 
-A site's URLs do not change (see web.issue_path); when a rebuilt issue no longer has an article page it had (its
-file was renamed), the old path is added to redirects.json, pointing to the article of the same title or to the
+A site's URLs do not change (see web_manifest.issue_path); when a rebuilt issue no longer has an article page it
+had (its file was renamed), the old path is added to redirects.json, pointing to the article of the same title or to the
 issue, and a site owner may add entries by hand. Entries are never dropped unless a real page takes the path.
 """
 

@@ -10,7 +10,7 @@ The kept pages are the published files, not a re-render (the inputs of version N
 linked (copied where links fail), and each HTML page gets one more `../` on its links to the site root (it sits
 one folder deeper), `<link rel="canonical">` to the same page of the current version, `noindex`, and a notice
 saying which version it is with a link to the current one. The archive's manifests are read two folders deep
-(web.read_manifests), so a kept version's issue.json is never listed as an issue of its own.
+(web_manifest.read_manifests), so a kept version's issue.json is never listed as an issue of its own.
 """
 
 from __future__ import annotations
