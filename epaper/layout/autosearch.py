@@ -5,8 +5,7 @@ places the result)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..model import Article, Issue, Pin
 from ..strings import Strings
@@ -81,6 +80,18 @@ def rank_for(index: int, span: int) -> int:
     return min(4, rank + (1 if span <= 2 and rank > 1 else 0))
 
 
+class _Heights(dict):
+    """(item id, shape) → lines, computed by `compute` at the first look-up."""
+
+    def __init__(self, compute: Callable[[str, Shape], int]):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: tuple[str, Shape]) -> int:
+        value = self[key] = self.compute(*key)
+        return value
+
+
 class Measurer:
     """Natural heights (in lines, with the spacing line) and how many extra lines a module can absorb."""
 
@@ -91,23 +102,16 @@ class Measurer:
         self.pins: dict[str, Pin] = {}  # item id → the editor's constraint on its width or place
         self.photo_max = 0  # columns a placeholder photo may span at most (0: any); see auto_layout_page
         self.house_ad = False  # a house-ad page with a capped placeholder: the lead may stand alone beside a strip
-        self._natural_memo = lru_cache(maxsize=None)(self._natural)
-        self._closable_memo = lru_cache(maxsize=None)(self._closable)
-        # every height a search read, while one is recorded (epaper/layout/searchmemo.py): the search is a function
-        # of these and of the stories' kinds, photos and pins, so equal reads give the same arrangement
-        self.reads: dict[tuple[str, str, Shape], int] | None = None
+        # heights by (item id, shape), each computed once: the search reads them hundreds of thousands of times,
+        # and epaper/layout/searchmemo.py keeps them as what a search depended on
+        self.naturals = _Heights(self._natural)
+        self.closables = _Heights(self._closable)
 
     def natural(self, art_id: str, shape: Shape) -> int:
-        lines = self._natural_memo(art_id, shape)
-        if self.reads is not None:
-            self.reads["natural", art_id, shape] = lines
-        return lines
+        return self.naturals[art_id, shape]
 
     def closable(self, art_id: str, shape: Shape) -> int:
-        lines = self._closable_memo(art_id, shape)
-        if self.reads is not None:
-            self.reads["closable", art_id, shape] = lines
-        return lines
+        return self.closables[art_id, shape]
 
     def article(self, item: str) -> Article:
         return self.issue.articles[item.removesuffix(CONTINUED)]
@@ -266,12 +270,13 @@ def assign(lead_id: str, rest: list[str], strips: list[Strip], measure: Measurer
     best: list[Arrangement | None] = [None]
     nodes = [0]
     seen: set[tuple] = set()
+    naturals, closables = measure.naturals, measure.closables
 
     def score() -> float:
         white = 0.0
         for strip, stack, u in zip(strips, stacks, used):
             extra = strip.height - u
-            cap = sum(measure.closable(a, s) for a, s, _ in stack)
+            cap = sum(closables[a, s] for a, s, _ in stack)
             white += max(0, extra - cap) * strip.span * 10 + extra * strip.span * 0.1 if tight else u * strip.span
             white += max(0, strip.span - 5) * 20  # very wide modules of body text read badly
         # the second story should head the widest strip, not be buried
@@ -313,7 +318,7 @@ def assign(lead_id: str, rest: list[str], strips: list[Strip], measure: Measurer
             rank = rank_for(i + 1, strip.span)
             for pspan in photo_spans(article, strip.span, measure.photo_max):
                 shape = Shape(strip.span, rank, pspan)
-                lines = measure.natural(art_id, shape)
+                lines = naturals[art_id, shape]
                 if used[j] + lines > strip.height:
                     continue
                 used[j] += lines

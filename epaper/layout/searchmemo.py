@@ -54,12 +54,11 @@ def memo_search(arts: list[str], measure: Measurer, columns: int, top: int, floo
         if _still_true(reads, measure):
             _remember(key, entries)
             return copy.deepcopy(found)
-    measure.reads = {}
-    try:
-        found = search(arts, measure, columns, top, floor, tight)
-        reads = measure.reads
-    finally:
-        measure.reads = None
+    found = search(arts, measure, columns, top, floor, tight)
+    # every height this page's measurer holds: those this search read and those earlier searches of the page read
+    # (more than needed is still exact: when they are all equal, so are the ones the search read)
+    reads = {("natural", *key): lines for key, lines in measure.naturals.items()}
+    reads.update({("closable", *key): lines for key, lines in measure.closables.items()})
     entries = [(reads, copy.deepcopy(found))] + entries[:ENTRIES - 1]
     _remember(key, entries)
     if store is not None:
