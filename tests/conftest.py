@@ -153,6 +153,16 @@ def sample_pdf(tmp_path_factory: pytest.TempPathFactory):
     return get
 
 
+@pytest.fixture(scope="session")
+def marked_seed_pdf(tmp_path_factory: pytest.TempPathFactory):
+    """(BuildResult, print PDF path) of the seed sample built with bleed and crop marks (epaper build --marks),
+    print PDF only, once per test run; read-only like sample_pdf."""
+    from epaper.build import BuildOptions, build
+
+    result = build(SEED_ISSUE, BuildOptions(out=tmp_path_factory.mktemp("sample-marks"), formats=("pdf",), marks=True))
+    return result, next(p for p in result.outputs if p.suffix == ".pdf")
+
+
 def jumping_issue(tmp_path: Path) -> Path:
     """The 4-page sample with one story moved from page 3 to page 2, so page 2 overflows."""
     root = tmp_path / "wujin-daily"
@@ -176,3 +186,25 @@ def jumped_sample(tmp_path_factory: pytest.TempPathFactory):
     toml = folder / "issue.toml"
     toml.write_text(toml.read_text("utf-8").replace("number = 14322", "number = 14322\njumps = true"), "utf-8")
     return build(folder, BuildOptions(out=tmp / "out", formats=("pdf", "epub"))), folder
+
+
+# --- the generated issues (tests/test_generated.py), checked in the background -----------------------------------
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of the generated issues run last: their builds run at low priority from the start of the run
+    (generated_in_background) and have until then to finish."""
+    items.sort(key=lambda item: "generated" in getattr(item, "fixturenames", ()))  # stable: the rest keep order
+
+
+@pytest.fixture(scope="session", autouse=True)
+def generated_in_background(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """When the run includes the generated issues' tests, one worker process at the lowest priority starts checking
+    them at the first test, on the CPU the other tests leave idle (None otherwise)."""
+    if not any("generated" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        yield None
+        return
+    from .test_generated import Background
+
+    background = Background(tmp_path_factory.mktemp("generated"))
+    yield background
+    background.stop()

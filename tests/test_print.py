@@ -135,10 +135,9 @@ def test_two_builds_are_byte_identical(tmp_path):
     assert pa.read_bytes() == pb.read_bytes()
 
 
-def test_crop_marks_option_adds_bleed(tmp_path):
-    result = build(SEED_ISSUE, BuildOptions(out=tmp_path, formats=("pdf",), marks=True))
+def test_crop_marks_option_adds_bleed(marked_seed_pdf):
+    pdf = marked_seed_pdf[1]  # built once per run (conftest.py), shared with the web and reader-PDF tests
     import pikepdf
-    pdf = next(p for p in result.outputs if p.suffix == ".pdf")
     with pikepdf.open(pdf) as doc:
         page = doc.pages[0]
         media = [float(v) for v in page.MediaBox]

@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from epaper.build import BuildOptions, BuildResult, build, prepare
+from epaper.build import BuildResult, prepare
 from epaper.paths import FONTS, LAYOUTS
 from epaper.layout.types import Module
 from epaper.render.print import print_pdf, tagging
@@ -35,8 +35,7 @@ class Reader:
 
 
 @pytest.fixture(scope="module", params=["seed", "marks", "multi", "stress", "jump"])
-def reader(request, tmp_path_factory, sample_pdf) -> Reader:
-    tmp = tmp_path_factory.mktemp(f"reader-{request.param}")
+def reader(request, sample_pdf) -> Reader:
     if request.param == "jump":  # the 4-page sample with a story continued from page 2 on page 3
         folder = request.getfixturevalue("jumped_sample")[1]
     else:
@@ -47,7 +46,7 @@ def reader(request, tmp_path_factory, sample_pdf) -> Reader:
     elif request.param == "jump":
         result = request.getfixturevalue("jumped_sample")[0]
     else:
-        result = build(folder, BuildOptions(out=tmp / "out", formats=("pdf",), marks=request.param == "marks"))
+        result = request.getfixturevalue("marked_seed_pdf")[0]  # built once per run (conftest.py)
     if request.param == "jump":
         assert any(m.fragment for p in result.pages for m in p.modules), "the jumping sample no longer jumps"
     return Reader(result, next(p for p in result.outputs if p.suffix == ".pdf"), prepare(folder)[3])
@@ -317,10 +316,10 @@ def test_pdfua_checker_finds_nothing(reader):
     assert not report.findings, [(f.rule_id, f.message) for f in report.findings]
 
 
-def test_tagging_leaves_every_pixel_where_it_was(tmp_path):
+def test_tagging_leaves_every_pixel_where_it_was(tmp_path, sample_pdf):
     """The reader PDF draws exactly what WeasyPrint draws untagged from the same HTML (both rasterised by PDFium)."""
     issue, layout, palette, strings = prepare(SEED_ISSUE)
-    result = build(SEED_ISSUE, BuildOptions(out=tmp_path / "out", formats=("pdf",)))
+    result = sample_pdf("seed")[0]  # the seed's build with the default options, once per run (conftest.py)
     html = print_pdf.render_html(issue, result.pages, layout, palette, strings, title="plain")
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(print_pdf.pdf_bytes(print_pdf.render_document(html, issue.root, [issue.root, LAYOUTS, FONTS]),
