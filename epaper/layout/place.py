@@ -39,8 +39,9 @@ def _page_key(issue: Issue, page: Page, later: Page | None, layout: Layout, pale
     it continues, whether it may jump and where to. Equal inputs lay out equally (the layout is deterministic)."""
     articles = [issue.articles[a] for a in page.articles]
     articles += [issue.articles[a.removesuffix(CONTINUED)] for a, _ in extra]
-    state = (issue.paper, issue.jumps, later.number if later else None, layout, palette, strings.table, page,
-             articles, extra)
+    # the next page matters only to a page that may jump to it (转版)
+    state = (issue.paper, issue.jumps, later.number if later and issue.jumps else None, layout, palette,
+             strings.table, page, articles, extra)
     # repr, not pickle: a pickle depends on which equal objects happen to be one object (interned strings)
     return hashlib.sha256(repr(state).encode("utf-8")).hexdigest()
 
