@@ -21,6 +21,7 @@ from ..build import BuildOptions, build
 from ..paths import LAYOUTS
 from ..errors import EpaperError, LayoutError
 from ..layout.grid import MM, load_layout
+from ..layout.place import forget as forget_layouts
 from ..render.web.web_site import moved_articles
 
 RECORD_FORMAT = "epaper-archive-issue/1"
@@ -120,6 +121,7 @@ def build_one(job: Job) -> dict[str, Any]:
                       traceback=traceback.format_exc())
     finally:
         shutil.rmtree(job.stage, ignore_errors=True)
+        forget_layouts()  # the next issue shares no copy with this one
     record.update(seconds=round(time.monotonic() - started, 3), cpu_seconds=round(time.process_time() - cpu, 3),
                   worker_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
     write_record(job.record, record)

@@ -33,6 +33,17 @@ MEMO_PAGES = 64
 _MEMO: OrderedDict[str, tuple[PageLayout, tuple[str, Fragment] | None]] = OrderedDict()
 
 
+def forget() -> None:
+    """Drop what this process remembers of earlier layouts: placed pages, searches and composed paragraphs. A
+    process that builds issue after issue (an archive worker) calls it between issues: their copy differs, so the
+    memos only grow (they made a worker of 200 issues reach 3 GB); the on-disk stores keep what a rebuild needs."""
+    from . import composer, searchmemo
+
+    _MEMO.clear()
+    searchmemo._MEMO.clear()
+    composer._COMPOSERS.clear()
+
+
 def _page_key(issue: Issue, page: Page, later: Page | None, layout: Layout, palette: Palette, strings: Strings,
               extra: list[tuple[str, Fragment]]) -> str:
     """A digest of a page's inputs: the paper, grid, fonts, strings, the plan entry, its own articles and those
