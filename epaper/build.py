@@ -246,6 +246,9 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         finally:
             if press_job is not None:
                 press_job.close()
+        # the last step before the files switch: a caller's progress may still stop the build here (the CLI does
+        # after a Ctrl-C that Python dropped, see cli._on_ctrl_c)
+        progress("publishing")
     # the stable names: links through OUT/<slug>, which now points at this build's folder
     result.outputs += [out / name for name in names] + site_files
     if cache is not None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Iterator, Optional
 
 import typer
 
@@ -16,14 +19,42 @@ app = typer.Typer(help="epaper: one newspaper issue in, a print PDF, an EPUB 3 a
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
+_INTERRUPTED = threading.Event()
+
+
+def _on_ctrl_c(signum: int, frame: object) -> None:
+    # Python raises KeyboardInterrupt wherever the main thread is; one raised inside a finalizer (a __del__, a
+    # weakref callback) is printed and dropped, and the build would go on to publish. So it is also remembered,
+    # and every progress step (the last one comes just before the outputs are published) raises it again.
+    _INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _ctrl_c_remembered() -> Iterator[None]:
+    """Within the block, Ctrl-C is _on_ctrl_c (the handler before it comes back after)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _INTERRUPTED.clear()
+    previous = signal.signal(signal.SIGINT, _on_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _Progress:
-    """Prints a step to stderr, with the time the previous step took when it was more than a moment."""
+    """Prints a step to stderr, with the time the previous step took when it was more than a moment; stops the
+    build at the next step after a Ctrl-C."""
 
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.last: str | None = None
 
     def __call__(self, step: str) -> None:
+        if _INTERRUPTED.is_set():
+            raise KeyboardInterrupt
         self.finish()
         self.last, self.started = step, time.monotonic()
         typer.echo(f"… {step}", err=True)
@@ -89,7 +120,8 @@ def build(
                            embed_fonts=embed_fonts, site=site, force_site=force_site, press=press, press_profile=press_profile,
                            cache=cache, workers=workers, edition=edition, editions=editions, skip_unchanged=cache)
     progress = _Progress()
-    outcomes = build_many(issue_dirs, options, progress)
+    with _ctrl_c_remembered():
+        outcomes = build_many(issue_dirs, options, progress)
     progress.finish()
     failed = [o for o in outcomes if isinstance(o, EpaperError)]
     for result in (o for o in outcomes if not isinstance(o, EpaperError)):

@@ -595,7 +595,9 @@ def test_sigkill_mid_build_leaves_previous_outputs(four_pages, when: str, tmp_pa
     out = tmp_path / "out"
     shutil.copytree(baseline_out, out, symlinks=True)
     old_inodes = {p.stat().st_ino for p in _walk(out) if p.name == f"{SLUG4}.pdf" and p.exists()}
-    proc = _cli(issue, out, PRINT_AND_EPUB)
+    # --no-cache: every page is drawn again, by the page workers, so each kill point falls inside the build (with the
+    # copied cache only the edited page would be, in the build's own process, in about a second)
+    proc = _cli(issue, out, PRINT_AND_EPUB, options=("--no-cache",))
     try:
         if when.startswith("after-") and when.endswith("s"):
             time.sleep(float(when[6:-1]))
