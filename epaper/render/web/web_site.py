@@ -59,7 +59,11 @@ def claim_site_root(site_root: Path, *, force: bool = False) -> None:
     if site_root.exists() and not site_root.is_dir():
         raise InputError(site_root, "the site root is a file, not a folder", key="--site",
                          hint="give --site a new or empty folder")
-    others = sorted(p.name for p in site_root.iterdir()) if site_root.is_dir() else []
+    # the marker's own temporary (write_atomic) is a build beside this one claiming the folder right now
+    others = sorted(p.name for p in site_root.iterdir() if not p.name.startswith(f".{MARKER}.")) \
+        if site_root.is_dir() else []
+    if marker.is_file():
+        return  # claimed meanwhile by a build running beside this one
     if others and not force and not _made_by_epaper(site_root / "index.html"):
         shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
         raise InputError(site_root, f"not a web e-paper folder made by epaper (no {MARKER}) and not empty "
