@@ -36,6 +36,7 @@ from epaper.render.fetch import FetchRefused, RestrictedFetcher
 from epaper.source.folder import load_issue
 
 from .conftest import LEAD_MD, MULTI_ISSUE, PHOTO_MD, REPO, SEED_ISSUE
+from .procs import multiprocessing_children
 from .guard import Guard, LoopbackSentinel
 
 PASSWD = Path("/etc/passwd")
@@ -668,16 +669,9 @@ def _children(proc: subprocess.Popen) -> list[int]:
     return pids
 
 
-def _page_workers(proc: subprocess.Popen) -> list[int]:
+def _page_workers(proc: subprocess.Popen) -> set[int]:
     """The children that are multiprocessing workers (the page renderers once rendering has started)."""
-    found = []
-    for pid in _children(proc):
-        try:
-            if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(pid)
-        except OSError:
-            pass
-    return found
+    return multiprocessing_children(_children(proc))
 
 
 def test_concurrent_cli_builds_of_one_issue(tiny_issue: Path, tmp_path: Path):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import MULTI_ISSUE
+from .procs import multiprocessing_children
 
 REPO = Path(__file__).resolve().parent.parent
 EPAPER = [sys.executable, "-c", "import sys; from epaper.cli import app; sys.argv[0] = 'epaper'; sys.exit(app())"]
@@ -48,14 +49,7 @@ def _descendants(pid: int) -> set[int]:
 
 def _python_children(pids: set[int]) -> set[int]:
     """Those of `pids` that are Python processes of multiprocessing (not a short fc-match the build runs)."""
-    out = set()
-    for pid in pids:
-        try:
-            if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                out.add(pid)
-        except OSError:
-            pass
-    return out
+    return multiprocessing_children(pids)
 
 
 def _alive(pids: set[int]) -> set[int]:
