@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from .atomic import write_atomic
-from .errors import InputError, did_you_mean
+from .errors import EnvironmentProblem, InputError, did_you_mean
 from .model import Issue
 from .source.corrections import MARKUP, last_correction
 
@@ -28,11 +28,17 @@ def append_correction(issue_dir: Path, article: str, note: str, when: dt.datetim
     text = file.read_text(encoding="utf-8")
     table = (f"\n[[corrections]]\narticle = {json.dumps(article)}\nnote = {json.dumps(note.strip(), ensure_ascii=False)}\n"
              f"when = {when.isoformat(timespec='seconds')}\n")
-    file.write_text(text.rstrip("\n") + "\n" + table, encoding="utf-8")
+    # by rename: a crash or a full disk while writing leaves the newsroom's issue.toml as it was, never half of it
+    mode = file.stat().st_mode & 0o7777  # the file keeps its permissions
+    try:
+        write_atomic(file, text.rstrip("\n") + "\n" + table, mode=mode)
+    except OSError as exc:  # a full disk, a read-only folder: the machine's problem, told in one line (exit 4)
+        raise EnvironmentProblem(f"cannot write {file}: {exc.strerror or exc}; issue.toml is as it was, "
+                                 "no correction recorded") from exc
     try:
         load_issue(issue_dir)
     except InputError:
-        file.write_text(text, encoding="utf-8")  # never leave an issue.toml that no longer loads
+        write_atomic(file, text, mode=mode)  # never leave an issue.toml that no longer loads
         raise
     return file
 

@@ -296,3 +296,30 @@ def test_correct_refuses_an_unknown_article_and_leaves_the_file(tmp_path):
     run = runner.invoke(app, ["correct", str(folder), "dongri-caiyuan", "--note", "见[链接](x)"])
     assert run.exit_code == 2 and "plain text" in run.output
     assert (folder / "issue.toml").read_bytes() == before
+
+
+def test_correct_on_a_full_disk_leaves_issue_toml_whole(tmp_path, monkeypatch):
+    """The correction is written beside issue.toml and renamed over it: a write that fails (here the rename, as on a
+    full disk) leaves the file as it was, with its permissions, and no temporary beside it."""
+    import errno
+
+    from epaper import atomic
+
+    folder = two_page_issue(tmp_path)
+    toml = folder / "issue.toml"
+    toml.chmod(0o640)
+    before = toml.read_bytes()
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", full)
+    run = runner.invoke(app, ["correct", str(folder), "dongri-caiyuan", "--note", NOTE])
+    assert run.exit_code == 4, (run.output, run.exception)  # the machine's problem, not a traceback
+    assert run.output.startswith("error: cannot write ") and "No space left on device" in run.output
+    assert run.output.count("\n") == 1 and "no correction recorded" in run.output
+    monkeypatch.undo()
+    assert toml.read_bytes() == before and sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+    run = runner.invoke(app, ["correct", str(folder), "dongri-caiyuan", "--note", NOTE])
+    assert run.exit_code == 0, run.output
+    assert toml.stat().st_mode & 0o777 == 0o640 and b"[[corrections]]" in toml.read_bytes()
