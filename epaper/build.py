@@ -154,10 +154,9 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
                           f"{', '.join(registry.KNOWN)}")
     before = None
     if options.skip_unchanged and options.cache:
-        stamp = uptodate.check(Path(issue_dir), options, LAYOUTS, FONTS)
+        stamp, before = uptodate.look(Path(issue_dir), options, LAYOUTS, FONTS)
         if stamp is not None:
             return _unchanged(stamp)
-        before = uptodate.snapshot(Path(issue_dir), options, LAYOUTS, FONTS)
     # WeasyPrint and the PDF tools are loaded only for a build that does something (0.4 s and more)
     from .render.print import assemble, page_pdfs, print_pdf
     issue, layout, palette, strings = prepare(Path(issue_dir), options.edition)

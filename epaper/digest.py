@@ -33,20 +33,26 @@ def skip_part(part: str) -> bool:
     return part.startswith(".") or part in ("node_modules", "__pycache__")
 
 
-def tree_digest(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()) -> str:
-    """SHA-256 over every file's path (relative) and content under folder, hidden files and the relative paths
-    `leave_out` (files or folders) left out."""
-    h = hashlib.sha256()
+def tree_files(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()) -> list[Path]:
+    """Every file under folder in a stable order, hidden files, node_modules, __pycache__ and the relative paths
+    `leave_out` (files or folders) left out; with `suffixes`, only files ending so."""
     folder = Path(folder)
+    files = []
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath).relative_to(folder)
         dirnames[:] = sorted(d for d in dirnames if not skip_part(d) and (here / d).as_posix() not in leave_out)
-        for name in sorted(filenames):
-            if name.startswith(".") or (suffixes and not name.endswith(suffixes)) or \
-                    (here / name).as_posix() in leave_out:
-                continue
-            path = Path(dirpath) / name
-            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + file_sha256(path).encode() + b"\n")
+        files += [Path(dirpath) / name for name in sorted(filenames)
+                  if not name.startswith(".") and (not suffixes or name.endswith(suffixes))
+                  and (here / name).as_posix() not in leave_out]
+    return files
+
+
+def tree_digest(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()) -> str:
+    """SHA-256 over every file's path (relative) and content under folder (the files of tree_files)."""
+    h = hashlib.sha256()
+    folder = Path(folder)
+    for path in tree_files(folder, suffixes, leave_out):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + file_sha256(path).encode() + b"\n")
     return h.hexdigest()
 
 

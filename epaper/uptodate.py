@@ -21,12 +21,14 @@ import hashlib
 import json
 import os
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any, Protocol
 
 from .atomic import write_atomic
-from .digest import NOT_BUILD, PACKAGE, code_version, file_sha256, skip_part
+from .digest import NOT_BUILD, PACKAGE, code_version, file_sha256, tree_files
+from .errors import EpaperError
+from .fonts import load_palette
+from .source.folder import find_paper_toml, load_paper
 
 
 class BuildOptions(Protocol):
@@ -57,52 +59,25 @@ def stamp_path(out: Path, cache_dir: Path | None, issue_dir: Path, edition: str)
     return (Path(cache_dir) if cache_dir else Path(out) / ".cache") / "stamps" / f"{name}.json"
 
 
-def _walk(folder: Path, suffixes: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()) -> list[Path]:
-    files = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        here = Path(dirpath).relative_to(folder)
-        dirnames[:] = sorted(d for d in dirnames if not skip_part(d) and (here / d).as_posix() not in leave_out)
-        files += [Path(dirpath) / n for n in sorted(filenames)
-                  if not n.startswith(".") and (not suffixes or n.endswith(suffixes))
-                  and (here / n).as_posix() not in leave_out]
-    return files
-
-
-def _paper_file(issue_dir: Path) -> Path | None:
-    for folder in (issue_dir, *issue_dir.parents):
-        if (folder / "paper.toml").is_file():
-            return folder / "paper.toml"
-    return None
-
-
-def _font_files(fonts: Path) -> list[Path]:
-    try:
-        palette = tomllib.loads((fonts / "palette.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []
-    files = set()
-    for table in (palette.get("roles") or {}).values():
-        if isinstance(table, dict) and isinstance(table.get("file"), str):
-            files.add(Path(table["file"]))
-    return sorted(files)
-
-
 def _inputs(issue_dir: Path, options: BuildOptions, layouts: Path, fonts: Path) -> tuple[list[Path], list[Path]]:
     """(files compared by content when their size or time changed, files compared by size and time only)."""
-    content = _walk(issue_dir)
-    paper = _paper_file(issue_dir)
-    if paper is not None:
+    content = tree_files(issue_dir)
+    try:
+        paper = find_paper_toml(issue_dir)
         content.append(paper)
-        try:
-            profile = tomllib.loads(paper.read_text(encoding="utf-8")).get("press_profile")
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            profile = None
-        if isinstance(profile, str) and (paper.parent / profile).is_file():
+        profile = load_paper(paper).press_profile
+        if profile:
             content.append(paper.parent / profile)
+    except EpaperError:
+        pass  # the build itself reports it, naming the file and line
     if options.press_profile:
         content.append(Path(options.press_profile))
-    content += _walk(layouts) + [fonts / "palette.toml"] + _walk(PACKAGE, CODE_SUFFIXES, NOT_BUILD)
-    return content, _font_files(fonts)
+    content += tree_files(layouts) + [fonts / "palette.toml"] + tree_files(PACKAGE, CODE_SUFFIXES, NOT_BUILD)
+    try:
+        font_files = sorted({role.file for role in load_palette(fonts).roles.values()})
+    except (EpaperError, OSError):
+        font_files = []
+    return content, font_files
 
 
 def _stats(files: list[Path]) -> dict[str, list[int]] | None:
@@ -169,41 +144,45 @@ def _outputs_in_place(state: dict[str, Any]) -> bool:
     return all(Path(p).exists() for p in state.get("exists", []))
 
 
-def check(issue_dir: Path, options: BuildOptions, layouts: Path, fonts: Path) -> dict[str, Any] | None:
-    """The stamp of the last build when it still holds (see the module's docstring), else None."""
+def look(issue_dir: Path, options: BuildOptions, layouts: Path,
+         fonts: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the stamp of the last build when it still holds, else None; what a build would read now, for write()),
+    reading the inputs once for both: the files are hashed only when a size or time differs from the stamp's."""
     path = stamp_path(options.out, options.cache_dir, issue_dir, options.edition)
     try:
         stamp = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(stamp, dict) or stamp.get("settings") != _settings(options):
-        return None
-    if not _outputs_in_place(stamp.get("outputs", {})):
-        return None
+        stamp = None
+    if not isinstance(stamp, dict):
+        stamp = None
     content, fonts_stat = _inputs(Path(issue_dir), options, layouts, fonts)
-    stats, font_stats = _stats(content), _stats(fonts_stat)
-    if stats is None or font_stats != stamp.get("fonts"):
-        return None
-    if stats != stamp.get("stats"):
-        if _content_digest(content, layouts, fonts) != stamp.get("digest"):
-            return None
+    stats = _stats(content)
+    if stats is None:
+        return None, None
+    try:
+        same = stamp is not None and stats == stamp.get("stats")
+        digest = stamp["digest"] if same else _content_digest(content, layouts, fonts)
+    except (OSError, KeyError):
+        return None, None
+    now = {"settings": _settings(options), "stats": stats, "fonts": _stats(fonts_stat), "digest": digest}
+    if stamp is None or any(stamp.get(k) != now[k] for k in ("settings", "fonts", "digest")) \
+            or not _outputs_in_place(stamp.get("outputs", {})):
+        return None, now
+    if not same:
         stamp["stats"] = stats  # touched, not changed: the next check needs no reading again
         write_atomic(path, json.dumps(stamp, ensure_ascii=False).encode("utf-8"))
-    return stamp
+    return stamp, now
+
+
+def check(issue_dir: Path, options: BuildOptions, layouts: Path, fonts: Path) -> dict[str, Any] | None:
+    """The stamp of the last build when it still holds (see the module's docstring), else None."""
+    return look(issue_dir, options, layouts, fonts)[0]
 
 
 def snapshot(issue_dir: Path, options: BuildOptions, layouts: Path, fonts: Path) -> dict[str, Any] | None:
     """What a build is about to read, taken before it reads it (an edit made during the build is not in its
     outputs, so it must not be in its stamp either)."""
-    content, fonts_stat = _inputs(Path(issue_dir), options, layouts, fonts)
-    stats = _stats(content)
-    if stats is None:
-        return None
-    try:
-        digest = _content_digest(content, layouts, fonts)
-    except OSError:
-        return None
-    return {"settings": _settings(options), "stats": stats, "fonts": _stats(fonts_stat), "digest": digest}
+    return look(issue_dir, options, layouts, fonts)[1]
 
 
 def write(before: dict[str, Any] | None, issue_dir: Path, options: BuildOptions, result: BuildResult,
