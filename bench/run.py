@@ -112,6 +112,11 @@ def child_build(issue_dir: Path, work: Path) -> dict:
     b = _usage()
     record["weasyprint"] = {"wall": b[0] - a[0], "cpu": b[1] - a[1], "rss": b[2],
                             "size": (work / "weasyprint-alone.pdf").stat().st_size}
+    # the web page images of the cold build, made again here one page after another: PDFium's drawing and the
+    # encoding apart (the build makes them in its page workers, whose CPU the stages above do not show)
+    from epaper.render.web.web_images import zoom_width
+    record["images"] = image_costs(next(p for p in result.outputs if p.suffix == ".pdf"),
+                                   zoom_width(layout.width, layout.body_size)[1])
     # (d) edit one article (one character) and rebuild: only its page is laid out and rendered again
     first = issue.pages[0].articles[0]
     edit_one_character(folder / "articles" / f"{first}.md")
@@ -122,6 +127,28 @@ def child_build(issue_dir: Path, work: Path) -> dict:
     record["worker_rss"] = record["cold"]["workers"]["rss"]
     page_pdfs.shutdown()
     return record
+
+
+def image_costs(pdf: Path, zoom: int) -> dict:
+    """CPU seconds of a PDF's web page images, made as the build makes them (web_images._page_images, then the
+    four encodes): PDFium's drawing and resizing apart from the encoding."""
+    import pypdfium2 as pdfium
+    from epaper.render.web import web_images as wi
+
+    draw = encode = 0.0
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        for index in range(len(doc)):
+            page = doc[index]
+            a = time.process_time()
+            _, screen, hidpi, thumb, big = wi._page_images(page, wi.SCREEN_WIDTH, wi.THUMB_WIDTH, zoom)
+            b = time.process_time()
+            wi._webp(screen, lossless=True), wi._jpeg(hidpi), wi._webp(thumb, lossless=False), wi._jpeg(big)
+            draw, encode = draw + b - a, encode + time.process_time() - b
+            page.close()
+    finally:
+        doc.close()
+    return {"draw": draw, "encode": encode}
 
 
 class TrivialComposer:
@@ -183,13 +210,46 @@ def child_compose(issue_dir: Path) -> dict:
             spent[0] += time.perf_counter() - t
 
     composer.compose_paragraph = timed
+    # the placement search's own CPU: searchmemo.search less the stories it measures meanwhile (composition and
+    # module building, which the layout needs whatever arrangement is chosen)
+    from epaper.layout import autosearch
+    searching = {"search": 0.0, "measuring": 0.0, "depth": 0}
+    real_search = searchmemo.search
+    real_measures = {n: getattr(autosearch.Measurer, n) for n in ("_natural", "_closable", "module")}
+
+    def search(*args, **kwargs):
+        t = time.process_time()
+        searching["depth"] += 1
+        try:
+            return real_search(*args, **kwargs)
+        finally:
+            searching["depth"] -= 1
+            searching["search"] += time.process_time() - t
+
+    def measured(real_measure):
+        def measure(*args, **kwargs):
+            t = time.process_time()
+            try:
+                return real_measure(*args, **kwargs)
+            finally:
+                if searching["depth"]:
+                    searching["measuring"] += time.process_time() - t
+        return measure
+
+    searchmemo.search = search
+    for name, real_measure in real_measures.items():
+        setattr(autosearch.Measurer, name, measured(real_measure))
     try:
         a = _usage()
         pages = layout_issue(issue, layout, palette, strings)
         b = _usage()
     finally:
         composer.compose_paragraph = real_compose
+        searchmemo.search = real_search
+        for name, real_measure in real_measures.items():
+            setattr(autosearch.Measurer, name, real_measure)
     record = {"cjk": {"wall": b[0] - a[0], "cpu": b[1] - a[1], "compose": spent[0],
+                      "search": searching["search"] - searching["measuring"],
                       "fill": statistics.fmean(p.area_fill * p.text_fill for p in pages)}}
     real = composer.Composer
     # Baseline: composition for free. A first run fills a Composer's caches; the timed run replays them, so
@@ -499,6 +559,23 @@ def report(results: dict, info: dict, runs: int) -> str:
                 lines.append(f"| {name} | {label} | {wall:.2f} | {median([r['cpu'] for r in rows]):.2f} | "
                              f"{median([r['rss_all'] for r in rows]):.0f} | "
                              f"{median([r.get('pss_all', float('nan')) for r in rows]):.0f} | {fmt_ratio(wall, alone)} |")
+    if any(res.get("cli") and "images" in res["runs"][0] for res in results.values()):
+        lines += ["", "Web page images of the cold build (four a page: PDFium draws three sizes, the thumbnail is "
+                  "resized; made again one by one after the run) and the placement search (its own CPU, without the "
+                  "stories it measures: composition and modules, which any arrangement needs) against the cold "
+                  "build's CPU from the command line (all its processes):", "",
+                  "| issue | drawing CPU s | encoding CPU s | cold build CPU s | encoding share | images share | "
+                  "placement search CPU s | search share |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for name, res in results.items():
+            if not res.get("cli") or "images" not in res["runs"][0]:
+                continue
+            draw = median([r["images"]["draw"] for r in res["runs"]])
+            encode = median([r["images"]["encode"] for r in res["runs"]])
+            cold = median([c["cold"]["cpu"] for c in res["cli"]])
+            search = median([c["cjk"]["search"] for c in res.get("compose") or [] if "search" in c["cjk"]] or [0.0])
+            lines.append(f"| {name} | {draw:.2f} | {encode:.2f} | {cold:.2f} | {encode / cold:.1%} | "
+                         f"{(draw + encode) / cold:.1%} | {search:.2f} | {search / cold:.1%} |")
     names = list(results)
     if len(names) == 2:
         small, large = (results[n]["runs"] for n in names)

@@ -6,10 +6,10 @@ import dataclasses
 import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from . import corrections
 from . import text as textcheck
@@ -19,7 +19,7 @@ from .checks.unplaced import check_unplaced
 from .codes import finding
 from .environment import source_date_epoch
 from .errors import EpaperError, Finding, InputError, LayoutError, OptionError, did_you_mean
-from .fonts import Palette, check_environment, fc_match_file, load_palette
+from .fonts import Palette, check_environment, load_palette
 from .layout import fontmetrics
 from .layout.grid import Layout, available_layouts, load_layout
 from .layout.place import layout_issue
@@ -27,11 +27,8 @@ from .layout.types import PageLayout
 from .model import Issue
 from .paths import FONTS, LAYOUTS
 from .publish import publishing
-from .render import registry
+from .render import registry, templates
 from .render.epub import epub_meta
-
-if TYPE_CHECKING:
-    from .render.print import assemble, page_pdfs
 from .schema import TomlSource
 from .source.corrections import last_correction
 from .source.folder import find_paper_toml, load_issue, read_source, unplaced_articles
@@ -157,8 +154,22 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         stamp, before = uptodate.look(Path(issue_dir), options, LAYOUTS, FONTS)
         if stamp is not None:
             return _unchanged(stamp)
-    # WeasyPrint and the PDF tools are loaded only for a build that does something (0.4 s and more)
-    from .render.print import assemble, page_pdfs, print_pdf
+    # the PDF tools are loaded only for a build that does something; WeasyPrint only where pages are drawn
+    from .render.print import page_pdfs
+    # the page renderers start first: forked from this process before it runs a thread or takes the issue's
+    # lock, they import WeasyPrint while the issue is loaded and laid out here
+    cache_root = Path(options.cache_dir) if options.cache_dir else Path(options.out) / CACHE
+    page_pdfs.start(options.workers, rebuild=options.cache and page_pdfs.PageCache(cache_root / "pages").has_entries())
+    try:
+        return _build(Path(issue_dir), options, progress, before)
+    finally:
+        page_pdfs.shutdown(kill=True)  # normally stopped already (after the PDF stage); on an error, at once
+
+
+def _build(issue_dir: Path, options: BuildOptions, progress: Progress, before: dict | None) -> BuildResult:
+    """build() once the page renderers are starting: everything from loading the issue to publishing."""
+    from .render.print import page_pdfs, print_pdf
+
     issue, layout, palette, strings = prepare(Path(issue_dir), options.edition)
     check_unplaced(issue)  # E110: text the importer could not place stops the build until it is moved or deleted
     result = BuildResult(issue)
@@ -184,6 +195,7 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         cache = page_pdfs.PageCache(cache_root / "pages") if options.cache else None
         # page images (web), the cover (EPUB) and the joined PDF's fonts are cached by content
         images_cache = cache_root / "images" if options.cache else None
+        templates.use(cache_root / "templates" if options.cache else None)  # compiled Jinja templates
         renderer = page_pdfs.PageRenderer(cache, workers=options.workers)
         # placed pages and composed paragraphs of earlier builds (epaper/cache_layout.py)
         layout_store = LayoutStore(cache_root / "layout") if options.cache else None
@@ -202,18 +214,30 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
         result.pages = pages
         result.findings.extend(f for p in pages for f in p.findings)
         progress("rendering the print PDF")
+        formats = tuple(options.formats) + (("press",) if options.press else ())
+        context = registry.Context(
+            issue, layout, palette, strings, pages, formats, staging, b"", [], images_cache,
+            site=site, force_site=options.force_site, embed_fonts=options.embed_fonts,
+            modified=last_correction(issue), findings=result.findings)
+        # while the page renderers draw: what the writers can do without the print PDF (the EPUB but its cover);
+        # not for a layout that already failed (its errors are reported below, once the pages are in)
+        if not _errors(result.findings, options.strict):
+            registry.write_early(context)
+        from .render.print import assemble  # pikepdf: loaded while the last pages are drawn, not before the layout
         rendered_pages = renderer.results()
-        page_pdfs.shutdown()  # no page worker outlives the PDF stage: the web stage's images need the memory
         result.rendered_pages = [o.number for o in rendered_pages if not o.cached]
         result.render_cpu = sum(o.cpu for o in rendered_pages)
         result.render_rss = max((o.rss for o in rendered_pages), default=0.0)
         for planned, page_out in zip(pages, rendered_pages):
             result.findings.extend(page_out.findings)
             result.findings.extend(print_pdf.check_anchors(planned, page_out.anchors))
-        pdf_data = assemble.assemble([o.pdf for o in rendered_pages], _faces(rendered_pages), _jump_links(pages),
+        pdf_data = assemble.assemble([o.pdf for o in rendered_pages], assemble.faces_of(rendered_pages), assemble.jump_links(pages),
                                      cache=images_cache)
         pdf_data = corrections.mark_version(pdf_data, issue)  # a corrected issue: version N+1 in its metadata
         page_keys = [o.drawing_key for o in rendered_pages]  # what each page draws: the key of its images
+        cover, page_images = _prefetch(options, layout, pdf_data, page_keys, images_cache)
+        if cover is None and not page_images:
+            page_pdfs.shutdown()  # no page worker outlives its work: the web stage's images need the memory
         press_job = None
         if options.press:
             from .render.print import press
@@ -225,14 +249,10 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
                 issue, layout, pages=pages, roots=[issue.root, LAYOUTS, FONTS],
                 options=press.PressOptions(profile=Path(profile) if profile else None))
             result.findings.extend(press_job.findings)
-        formats = tuple(options.formats) + (("press",) if press_job is not None else ())
-        context = registry.Context(
-            issue, layout, palette, strings, pages, formats, staging, pdf_data, page_keys, images_cache,
-            site=site, force_site=options.force_site, embed_fonts=options.embed_fonts,
-            modified=last_correction(issue), findings=result.findings, press_job=press_job)
+        context.pdf_data, context.page_keys, context.press_job = pdf_data, page_keys, press_job
+        context.cover, context.page_images, context.page_images_done = cover, page_images, page_pdfs.shutdown
         try:
-            errors = [f for f in result.findings
-                      if f.severity == "error" or (options.strict and f.severity == "warning")]
+            errors = _errors(result.findings, options.strict)
             if errors:
                 raise LayoutError(errors)
             # every format's writer (epaper/render/registry.py); the web writer runs inside this block: under the
@@ -269,6 +289,11 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     return result
 
 
+def _errors(findings: list[Finding], strict: bool) -> list[Finding]:
+    """The findings that stop a build: errors, and warnings under --strict."""
+    return [f for f in findings if f.severity == "error" or (strict and f.severity == "warning")]
+
+
 def summary_lines(result: BuildResult) -> list[str]:
     """A line per page of the issue and of its editions: articles, fill and jumps (what the CLI prints)."""
     lines = []
@@ -293,31 +318,29 @@ def _unchanged(stamp: dict) -> BuildResult:
     return result
 
 
-def _faces(rendered: list[page_pdfs.PageOut]) -> dict[str, assemble.Face]:
-    """The font files the pages drew with, by font resource name: fontconfig's choice for the family and weight."""
-    from .render.print import assemble
-    faces = {}
-    for out in rendered:
-        for name, (family, weight, index) in out.faces.items():
-            file = fc_match_file(family, weight)
-            if file:
-                faces[name] = assemble.Face(Path(file), index)
-    return faces
+def _prefetch(options: BuildOptions, layout: Layout, pdf: bytes, page_keys: list[str],
+              cache: Path | None) -> tuple[Future | None, list[Future]]:
+    """The EPUB's cover and the web page images, started in the page renderers (warm, idle once the PDF is
+    joined) while this process writes the PDF, the rest of the EPUB and the web pages: (the cover's packed image,
+    the page images' jobs, which hand their files over through the images cache). None and [] without the
+    format, without running renderers, or (page images) without a cache."""
+    from .render.epub.epub_images import pack_pdf_page
+    from .render.print import page_pdfs
+    from .render.web import web_images
+    from .render.derived_cache import DerivedCache
 
-
-def _jump_links(pages: list[PageLayout]) -> list[assemble.Link]:
-    """The jump lines (转版) of the plan as links to the other part: pages rendered alone cannot resolve them."""
-    from .render.print import assemble
-    links = []
-    for index, page in enumerate(pages):
-        for m in page.modules:
-            for box in m.boxes:
-                for n, line in enumerate(box.lines):
-                    if line.href.startswith("#"):
-                        links.append(assemble.Link(index, box.rect.x, box.rect.y + n * box.line_height, box.rect.w,
-                                                   box.line_height, line.href[1:],
-                                                   "".join(piece.text for piece in line.line.pieces)))
-    return links
+    workers = page_pdfs.running()
+    if workers is None:
+        return None, []
+    cover = None
+    if "epub" in options.formats:  # first: the EPUB, written next, waits for it
+        page_pdfs.wake()
+        cover = workers.submit(pack_pdf_page, pdf, page_key=page_keys[0], cache=DerivedCache(cache))
+    images = []
+    if "web" in options.formats and cache is not None:
+        _, zoom = web_images.zoom_width(layout.width, layout.body_size)
+        images = web_images.prefetch(pdf, page_keys, cache, workers, zoom=zoom)
+    return cover, images
 
 
 def _build_quiet(issue_dir: Path, options: BuildOptions) -> BuildResult | EpaperError:

@@ -6,7 +6,7 @@ a Presentation API 3.0 manifest per issue, and a collection of every issue in a 
     SITE/2024-12/19/iiif/p01/0,0,512,512/512,512/0/default.jpg    its tiles (and full/W,H/0/default.jpg sizes)
     SITE/iiif/collection.json                      every issue of the site root, newest first
 
-A page's canvas has the size in pixels of the largest web image of the page (`img/page-NN@zoom.webp`, which is the
+A page's canvas has the size in pixels of the largest web image of the page (`img/page-NN@zoom.jpg`, which is the
 painted image and the tiles' source). Each article's annotation targets `canvas#xywh=` the rectangle the web page
 links (issue.json's `rect_mm`, the layout's module rectangle), scaled from the page's trim size in mm to the canvas.
 IIIF ids are absolute http(s) URLs: the caller passes the address the site is published at.
@@ -25,6 +25,7 @@ from .atomic import write_atomic
 from .strings import Strings
 
 TILE = 512  # px: OpenSeadragon's (Mirador's, Universal Viewer's) default tile size
+MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg"}  # of the web page images
 JPEG = {"quality": 82, "optimize": True}  # tiles as JPEG: every IIIF viewer decodes it; level 0 lists one format
 THUMB_MAX = 1000  # px: whole-image sizes listed in info.json (thumbnails, the overview) are at most this wide
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -96,10 +97,11 @@ def _lang(language: str, text: str) -> dict[str, list[str]]:
 
 
 def _largest_image(issue_dir: Path, stem: str) -> Path:
-    for suffix in ("@zoom", "@2x", ""):
-        path = issue_dir / "img" / f"{stem}{suffix}.webp"
-        if path.is_file():
-            return path
+    for suffix in ("@zoom", "@2x", ""):  # the zoom image, else the 2×, else the screen image (whatever its type)
+        for ext in MEDIA_TYPES:
+            path = issue_dir / "img" / f"{stem}{suffix}{ext}"
+            if path.is_file():
+                return path
     raise FileNotFoundError(issue_dir / "img" / f"{stem}.webp")
 
 
@@ -148,7 +150,7 @@ def write_issue(issue_dir: Path, issue_url: str, page_size_mm: tuple[float, floa
             "id": canvas_id, "type": "Canvas", "label": label, "width": width, "height": height,
             "items": [{"id": f"{canvas_id}/paint", "type": "AnnotationPage", "items": [{
                 "id": f"{canvas_id}/paint/image", "type": "Annotation", "motivation": "painting",
-                "body": {"id": f"{issue_url}img/{source.name}", "type": "Image", "format": "image/webp",
+                "body": {"id": f"{issue_url}img/{source.name}", "type": "Image", "format": MEDIA_TYPES[source.suffix],
                          "width": width, "height": height,
                          "service": [{"id": service, "type": "ImageService3", "profile": "level0"}]},
                 "target": canvas_id}]}],

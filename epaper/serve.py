@@ -48,8 +48,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
                       ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-                      ".json": "application/json", ".webp": "image/webp", ".epub": "application/epub+zip",
-                      ".pdf": "application/pdf",
+                      ".json": "application/json", ".webp": "image/webp", ".jpg": "image/jpeg",
+                      ".epub": "application/epub+zip", ".pdf": "application/pdf",
                       # the OPDS catalog (opds.xml) and the e-reader editions it links to
                       ".xml": "application/atom+xml;profile=opds-catalog;charset=utf-8",
                       ".azw3": "application/vnd.amazon.ebook"}

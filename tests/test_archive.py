@@ -260,7 +260,7 @@ def test_iiif_level0_tiles_are_all_there(runs: Runs):
     assert info["type"] == "ImageService3" and info["profile"] == "level0"
     assert info["id"] == f"{BASE}2024-12/15/iiif/p01"
     W, H = info["width"], info["height"]
-    with Image.open(service.parent.parent / "img" / "page-01@zoom.webp") as zoom:
+    with Image.open(service.parent.parent / "img" / "page-01@zoom.jpg") as zoom:
         assert (W, H) == zoom.size
     tile = info["tiles"][0]["width"]
     count = 0

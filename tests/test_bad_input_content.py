@@ -32,7 +32,7 @@ from epaper.layout.place import layout_issue
 from epaper.model import Photo
 from epaper.render.epub import epub_images
 from epaper.render.print import press, press_finish, press_photos, print_pdf
-from epaper.render.web import web_images
+from epaper.render.web import web_images, web_photos
 from epaper.source import images
 from epaper.source.folder import load_issue
 
@@ -128,7 +128,7 @@ def test_cmyk_tiff_for_the_web_and_the_press(tmp_path):
     src = tmp_path / "p.png"
     src.write_bytes(cmyk_tiff())
     photo = Photo(path=src, caption="", credit="", alt="", width_px=300, height_px=200)
-    rasters = web_images.write_photo(photo, tmp_path / "web", "p")
+    rasters = web_photos.write_photo(photo, tmp_path / "web", "p")
     with Image.open(tmp_path / rasters[0].href) as im:
         assert im.format == "WEBP" and im.mode == "RGB" and is_red(im.getpixel((150, 100)))
     press_photos.separate_photo(src, tmp_path / "p.jpg")
@@ -259,7 +259,7 @@ def test_pixel_limit_holds_in_every_output(tmp_path, monkeypatch):
     with pytest.raises(EpaperError, match="more than the limit"):
         epub_images.pack_image(photo)
     with pytest.raises(EpaperError, match="more than the limit"):
-        web_images.write_photo(Photo(path=photo, caption="", credit="", alt="", width_px=300, height_px=200),
+        web_photos.write_photo(Photo(path=photo, caption="", credit="", alt="", width_px=300, height_px=200),
                                tmp_path / "web", "p")
 
 

@@ -14,7 +14,7 @@ from epaper.build import BuildResult
 from epaper.paths import LAYOUTS
 from epaper.layout.grid import load_layout
 from epaper.render import derived_cache
-from epaper.render.web import web_images
+from epaper.render.web import web_images, web_photos
 from epaper.render.derived_cache import DerivedCache
 from epaper.render.print.pdf_pages import describe_pages
 from epaper.render.web.web import write_site
@@ -176,7 +176,7 @@ def test_a_rebuilt_site_is_the_same_with_or_without_the_cache(multi, tmp_path, c
     assert photos and events(caplog, "web-photo") == {"miss": photos}
     caplog.clear()
     forbid(monkeypatch, web_images, "_page_images")
-    forbid(monkeypatch, web_images, "_open_photo")  # not one photo decoded, so none encoded
+    forbid(monkeypatch, web_photos, "_open_photo")  # not one photo decoded, so none encoded
     warm = site("warm", tmp_path / "cache")
     assert events(caplog, "web-photo") == {"hit": photos} and events(caplog, "web-page") == {"hit": 4}
     assert plain == cold == warm

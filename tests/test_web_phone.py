@@ -230,7 +230,7 @@ def test_phone_page_works_without_scripts(site, browser):
         lead = built.result.pages[0].modules[0]
         t.page.goto(site.base + built.path + "page-01.html")
         assert not t.page.locator(".zoom-bar").is_visible()  # controls that need the script stay hidden
-        assert t.page.get_attribute(".zoom a", "href").endswith("@zoom.webp")
+        assert t.page.get_attribute(".zoom a", "href").endswith("@zoom.jpg")
         tap_region(t.page, lead.dom_id)
         t.page.wait_for_url(f"**/a/{lead.article.id}.html")
         t.check()

@@ -115,7 +115,9 @@ def test_no_worker_outlives_a_build(cold):
     assert not _gone_within(seen, 1.0), f"still running after the build: {_alive(seen)}"
 
 
-def test_a_rebuild_of_one_changed_page_starts_no_worker(folder, cold):
+def test_a_rebuild_draws_only_the_changed_page_and_leaves_no_worker(folder, cold):
+    """An edit of one article: its page is drawn again by a worker, which ends with the build; with nothing changed
+    (the stamp answers) no worker starts at all."""
     out, _ = cold
     pdf = next(out.glob("*.pdf"))
     before = pdf.read_bytes()
@@ -124,8 +126,10 @@ def test_a_rebuild_of_one_changed_page_starts_no_worker(folder, cold):
     head, sep, body = text.partition("+++\n\n")
     old = next(c for c in "的，是" if c in body)
     md.write_text(head + sep + body.replace(old, "之" if old != "之" else "乃", 1), encoding="utf-8")
+    entries = out / ".cache" / "pages"
     try:
-        for _ in ("edited", "nothing changed"):
+        for case in ("edited", "nothing changed"):
+            drawn_before = set(entries.glob("*.json"))
             proc = _start(folder, out)
             seen: set[int] = set()
             while proc.poll() is None:
@@ -133,7 +137,13 @@ def test_a_rebuild_of_one_changed_page_starts_no_worker(folder, cold):
                 time.sleep(0.02)
             _, err = proc.communicate()
             assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
-            assert not seen, "one changed page is drawn in the build's own process"
+            if case == "edited":
+                assert len(set(entries.glob("*.json")) - drawn_before) == 1, "only the edited page is drawn again"
+                assert seen, "the page was drawn by a worker"
+                assert not _gone_within(seen, 1.0), f"still running after the build: {_alive(seen)}"
+            else:
+                assert b"up to date" in err, err.decode(errors="replace")[-2000:]
+                assert not seen, "a build with nothing to do starts no worker"
         assert next(out.glob("*.pdf")).read_bytes() != before
     finally:
         md.write_text(text, encoding="utf-8")

@@ -109,6 +109,10 @@ class DerivedCache:
         self._event("hit", kind, key)
         return parts
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored (not checked: get() may still find it damaged and answer None)."""
+        return self.folder is not None and self._path(kind, key).is_file()
+
     def put(self, kind: str, key: str, parts: Sequence[bytes]) -> None:
         if self.folder is None:
             return

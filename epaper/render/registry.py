@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -46,6 +47,12 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     press_job: PressRender | None = None  # rendered before the checks (its findings can stop the build)
     written: list[Path] = field(default_factory=list)  # files the earlier writers put in staging
+    # the web page images being drawn meanwhile into images_cache (web_images.prefetch), and what to call once
+    # they are all there (the build stops its page renderers)
+    page_images: list[Future[None]] = field(default_factory=list)
+    cover: Future | None = None  # the EPUB's cover (epub_images.PackedImage) being packed meanwhile
+    early: dict[str, object] = field(default_factory=dict)  # what write_early made, by the writer's first format
+    page_images_done: Callable[[], None] = lambda: None
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ class Writer:
     step: str = ""  # the progress line shown before it runs
     default: bool = True  # in the CLI's default set (FORMATS); else built on request
     option: bool = False  # asked for by its own option (--press), not by --format
+    # the part that needs no print PDF, run while the pages are drawn (write_early); build finds it in ctx.early
+    early: Callable[[Context], object] | None = None
 
 
 def _pdf(ctx: Context) -> list[Path]:
@@ -67,15 +76,23 @@ def _pdf(ctx: Context) -> list[Path]:
     return [pdf, record]
 
 
+def _epub_draft(ctx: Context) -> object:
+    from .epub import epub
+
+    palette = ctx.palette
+    return epub.prepare_entries(
+        ctx.issue, ctx.strings, has_cover=True, cache=ctx.images_cache, embed_fonts=ctx.embed_fonts,
+        modified=ctx.modified, fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
+        vertical=ctx.issue.paper.epub_vertical, layout_folders=ctx.layout.folders)
+
+
 def _epub(ctx: Context) -> list[Path]:
     from .epub import epub
 
     target = ctx.staging / f"{ctx.issue.slug}.epub"
-    palette = ctx.palette
-    epub.write_epub(ctx.issue, ctx.strings, target, cover_pdf=ctx.pdf_data, cover_key=ctx.page_keys[0],
-                    cache=ctx.images_cache, embed_fonts=ctx.embed_fonts, modified=ctx.modified,
-                    fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
-                    vertical=ctx.issue.paper.epub_vertical, layout_folders=ctx.layout.folders)
+    draft = ctx.early.get("epub") or _epub_draft(ctx)
+    epub.write_draft(draft, target, cover_pdf=ctx.pdf_data, cover_key=ctx.page_keys[0], cache=ctx.images_cache,
+                     cover=ctx.cover.result() if ctx.cover is not None else None)
     return [target]
 
 
@@ -109,7 +126,8 @@ def _web(ctx: Context) -> list[Path]:
     epub_source = ctx.staging / f"{slug}.epub" if "epub" in ctx.formats else None
     files = web.write_site(ctx.site, ctx.issue, ctx.pages, pdf_source, epub_source, ctx.strings, layout=ctx.layout,
                            cache=ctx.images_cache, page_keys=ctx.page_keys, force_site=ctx.force_site,
-                           findings=ctx.findings)
+                           findings=ctx.findings, pending=ctx.page_images)
+    ctx.page_images_done()
     # the e-reader editions beside the issue's downloads, and SITE/opds.xml
     return files + opds.publish(ctx.site, ctx.issue, list(ctx.written))
 
@@ -117,7 +135,7 @@ def _web(ctx: Context) -> list[Path]:
 EREADER_FORMATS = ("kepub", "kindle", "azw3")  # e-reader editions, built on request (render/epub/epub_variants.py)
 WRITERS: tuple[Writer, ...] = (
     Writer(("pdf",), _pdf),
-    Writer(("epub",), _epub, step="writing the EPUB"),
+    Writer(("epub",), _epub, step="writing the EPUB", early=_epub_draft),
     Writer(EREADER_FORMATS, _ereader, step="writing the e-reader editions", default=False),
     Writer(("press",), _press, default=False, option=True),
     Writer(("web",), _web, step="writing the web e-paper"),
@@ -125,6 +143,14 @@ WRITERS: tuple[Writer, ...] = (
 FORMATS = tuple(name for w in WRITERS if w.default for name in w.formats)  # the CLI's default: pdf, epub, web
 # every name --format accepts: the defaults, then those built on request
 KNOWN = FORMATS + tuple(name for w in WRITERS if not w.default and not w.option for name in w.formats)
+
+
+def write_early(ctx: Context) -> None:
+    """Run the early part of every writer asked for (Writer.early): before the print PDF exists (ctx.pdf_data is
+    empty), while the page renderers draw it. Nothing is written to staging yet."""
+    for writer in WRITERS:
+        if writer.early is not None and any(name in ctx.formats for name in writer.formats):
+            ctx.early[writer.formats[0]] = writer.early(ctx)
 
 
 def write_all(ctx: Context, progress: Callable[[str], None] = lambda s: None) -> list[Path]:

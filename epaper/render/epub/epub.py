@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,16 +15,17 @@ from xml.etree import ElementTree
 
 import jinja2
 
-from ...errors import EnvironmentProblem, EpaperError
+from ...errors import EpaperError
 from ...model import Article, Issue, Page, Paper, Photo
-from ...paths import FONTS, LAYOUTS
+from ...paths import LAYOUTS
 from ...strings import Strings
 from ..blocks import body_blocks, caption_paragraphs, caption_snippet
 from ..derived_cache import DerivedCache
-from .epub_fonts import SubsetFont, css_weight, subset_font_cached
+from .epub_fonts import SubsetFont, collect_chars, default_fonts, subset_fonts
 from .epub_images import PackedImage, pack_image, pack_pdf_page
 from .epub_meta import accessibility, book_identifier, contributors, epub_language, epub_title, modified_time
 from .epub_zip import write_atomically, zip_bytes
+from ..templates import BYTECODE
 
 BASE_LAYOUT = LAYOUTS / "base"
 ROOT = "EPUB"  # the package folder inside the ZIP
@@ -32,11 +33,7 @@ ROOT = "EPUB"  # the package folder inside the ZIP
 # see kepub.py); a Kindle-safe EPUB for Send-to-Kindle (an <img> cover page instead of the SVG one, no embedded
 # fonts: Kindle sets CJK text in its own fonts, and the book stays far under the 50 MB mail limit).
 VARIANTS = ("epub", "kepub", "kindle")
-XHTML_NS = "http://www.w3.org/1999/xhtml"
 XHTML = "application/xhtml+xml"
-# The stylesheet sets body text at normal weight and every class="display" element (kicker, title, subtitle,
-# byline lead-in, subheads, folios) bold: a face at or above this weight serves the display role.
-DISPLAY_WEIGHT = 600
 
 Render = Callable[..., bytes]
 
@@ -76,7 +73,8 @@ def template_env(folders: Sequence[Path]) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("xhtml.jinja", "opf.jinja", "ncx.jinja", "xml.jinja"),
             disabled_extensions=("css.jinja",), default=True),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        bytecode_cache=BYTECODE)
     env.filters["css_string"] = _css_string
     return env
 
@@ -198,57 +196,6 @@ def _number_play_order(sections: list[dict]) -> None:
             entry["play_order"] = play[entry["href"]]
 
 
-# --- fonts ------------------------------------------------------------------------------------------------------
-
-def collect_chars(xhtml_docs: Sequence[bytes]) -> dict[str, set[str]]:
-    """The characters drawn in each font role: text inside class="display" elements is 'display', the rest 'text'.
-
-    Only <body> counts: <title> and attribute values (alt, aria-label) are never drawn with our fonts.
-    """
-    roles: dict[str, set[str]] = {"text": set(), "display": set()}
-
-    def walk(el: ElementTree.Element, role: str) -> None:
-        if "display" in (el.get("class") or "").split():
-            role = "display"
-        roles[role].update(el.text or "")
-        for child in el:
-            walk(child, role)
-            roles[role].update(child.tail or "")
-
-    for doc in xhtml_docs:
-        body = ElementTree.fromstring(doc).find(f"{{{XHTML_NS}}}body")
-        if body is not None:
-            walk(body, "text")
-    for chars in roles.values():
-        chars.difference_update("\n\r\t")
-        chars.add(" ")
-    return roles
-
-
-def default_fonts(paper: Paper) -> list[tuple[str, Path, str]]:
-    """The palette's serif (body) and sans (headline) faces, for embed_fonts=True without a font list."""
-    from ...fonts import load_palette
-
-    if not (FONTS / "palette.toml").is_file():
-        raise EnvironmentProblem("embed_fonts needs fonts/palette.toml or an explicit fonts=[(family, file, weight)]")
-    palette = load_palette(FONTS, traditional=paper.is_traditional)
-    return [(palette[r].family, palette[r].file, str(palette[r].weight)) for r in ("serif", "sans")]
-
-
-def subset_fonts(fonts: Sequence[tuple[str, Path, str]], chars: dict[str, set[str]],
-                 cache: DerivedCache | None = None) -> list[tuple[str, SubsetFont]]:
-    """(role, subset) per requested face: regular faces serve body text, bold ones (≥ 600) the display elements."""
-    faces: list[tuple[str, SubsetFont]] = []
-    for family, path, weight in fonts:
-        w = css_weight(weight)
-        role = "display" if w >= DISPLAY_WEIGHT else "text"
-        faces.append((role, subset_font_cached(Path(path), family, w, frozenset(chars[role]), cache)))
-    names = [f.file_name for _, f in faces]
-    if len(set(names)) != len(names):
-        raise EpaperError(f"two EPUB fonts share a family and weight: {', '.join(names)}")
-    return faces
-
-
 def stylesheet(folders: Sequence[Path], env: jinja2.Environment, faces: list[tuple[str, SubsetFont]],
                vertical: bool) -> bytes:
     """epub.css, then vertical.css if asked, then the @font-face rules and role families of embedded fonts."""
@@ -264,6 +211,28 @@ def stylesheet(folders: Sequence[Path], env: jinja2.Environment, faces: list[tup
 
 # --- the writer -------------------------------------------------------------------------------------------------
 
+@dataclass
+class Draft:
+    """The package without its cover (prepare_entries): what finish_entries needs to complete it."""
+
+    issue: Issue
+    strings: Strings
+    estrings: Strings
+    render: Render
+    when: dt.datetime
+    title: str
+    identifier: str
+    variant: str
+    has_cover: bool
+    docs: list[Item]
+    images: list[Item]
+    sections: list[dict]
+    nav: bytes
+    ncx: bytes
+    css: bytes
+    faces: list[tuple[str, SubsetFont]]
+
+
 def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = None, embed_fonts: bool = False,
                   fonts: Sequence[tuple[str, Path, str]] | None = None, modified: dt.datetime | None = None,
                   vertical: bool = False, layout_folders: Sequence[Path] | None = None,
@@ -272,6 +241,35 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
     """Every file of the package (ZIP path → bytes) and the timestamp they carry; nothing is written."""
     if cover_png is not None and cover_pdf is not None:
         raise EpaperError("the EPUB cover comes from cover_png or from cover_pdf, not both")
+    has_cover = cover_png is not None or cover_pdf is not None
+    with ThreadPoolExecutor(max_workers=1) as lane:
+        # the cover (a whole page: the longest to pack) beside the photos and documents
+        cover_job = lane.submit(pack_cover, cover_png=cover_png, cover_pdf=cover_pdf, cover_key=cover_key,
+                                cache=cache) if has_cover else None
+        draft = prepare_entries(issue, strings, has_cover=has_cover, embed_fonts=embed_fonts, fonts=fonts,
+                                modified=modified, vertical=vertical, layout_folders=layout_folders, cache=cache,
+                                variant=variant)
+        cover = cover_job.result() if cover_job is not None else None
+    return finish_entries(draft, cover)
+
+
+def pack_cover(*, cover_png: bytes | None = None, cover_pdf: Path | bytes | None = None,
+               cover_key: str | None = None, cache: Path | None = None) -> PackedImage | None:
+    """The cover image: cover_png packed, or the first page of the print PDF cover_pdf rasterised (see write_epub)."""
+    store = DerivedCache(cache)
+    if cover_png is not None:
+        return pack_image(cover_png, flat=True, cache=store)
+    if cover_pdf is not None:
+        return pack_pdf_page(cover_pdf, page_key=cover_key, cache=store)
+    return None
+
+
+def prepare_entries(issue: Issue, strings: Strings, *, has_cover: bool, embed_fonts: bool = False,
+                    fonts: Sequence[tuple[str, Path, str]] | None = None, modified: dt.datetime | None = None,
+                    vertical: bool = False, layout_folders: Sequence[Path] | None = None,
+                    cache: Path | None = None, variant: str = "epub") -> Draft:
+    """Everything of the package but the cover, which needs the print PDF (has_cover: one will be given to
+    finish_entries): the build does this while the pages are drawn."""
     if variant not in VARIANTS:
         raise EpaperError(f"unknown EPUB variant '{variant}'; expected one of: {', '.join(VARIANTS)}")
     if variant == "kindle":
@@ -290,14 +288,7 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
         return env.get_template(template).render(**common, **context).encode("utf-8")
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        # the cover (a whole page: the longest to pack) starts first, the photos beside it
-        cover_job: Future[PackedImage] | None = None
-        if cover_png is not None:
-            cover_job = pool.submit(pack_image, cover_png, flat=True, cache=store)
-        elif cover_pdf is not None:
-            cover_job = pool.submit(pack_pdf_page, cover_pdf, page_key=cover_key, cache=store)
         images, image_hrefs = pack_images(issue, store, pool)
-        cover = cover_job.result() if cover_job is not None else None
     docs, sections = article_documents(issue, strings, estrings, image_hrefs, render)
     if variant == "kepub":
         from .kepub import kepubify
@@ -306,17 +297,27 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
                 "weekday": issue.weekday_zh if paper.is_chinese else issue.date.strftime("%A"),
                 "number": strings.fmt("issue_number", number=issue.number)}
     nav = _check_xml("nav.xhtml", render("nav.xhtml.jinja", sections=sections, masthead=masthead,
-                                         has_cover=cover is not None, first_href=docs[0].href))
+                                         has_cover=has_cover, first_href=docs[0].href))
     ncx = _check_xml("toc.ncx", render("toc.ncx.jinja", identifier=identifier, sections=sections,
                                        publisher=paper.publisher or paper.name))
 
     # Fonts are subset to the characters each role draws in every document a reader shows (the nav is one).
     faces = subset_fonts(fonts if fonts is not None else default_fonts(paper),
                          collect_chars([d.data for d in docs] + [nav]), store) if embed_fonts else []
-    items = [Item("nav", "nav.xhtml", XHTML, nav, "nav"),
-             Item("ncx", "toc.ncx", "application/x-dtbncx+xml", ncx),
-             Item("css", "css/epub.css", "text/css", stylesheet(folders, env, faces, vertical))]
-    spine = ["nav"] + [d.id for d in docs]
+    return Draft(issue, strings, estrings, render, when, title, identifier, variant, has_cover, docs, images,
+                 sections, nav, ncx, stylesheet(folders, env, faces, vertical), faces)
+
+
+def finish_entries(draft: Draft, cover: PackedImage | None) -> tuple[dict[str, bytes], dt.datetime]:
+    """The package's files (ZIP path → bytes) and their timestamp: the draft with its cover."""
+    if (cover is not None) != draft.has_cover:
+        raise EpaperError("the EPUB draft was prepared " + ("with" if draft.has_cover else "without") + " a cover")
+    issue, strings, estrings, render, variant = draft.issue, draft.strings, draft.estrings, draft.render, draft.variant
+    paper, title, faces, images = issue.paper, draft.title, draft.faces, draft.images
+    items = [Item("nav", "nav.xhtml", XHTML, draft.nav, "nav"),
+             Item("ncx", "toc.ncx", "application/x-dtbncx+xml", draft.ncx),
+             Item("css", "css/epub.css", "text/css", draft.css)]
+    spine = ["nav"] + [d.id for d in draft.docs]
     if cover is not None:
         href = f"images/cover{cover.ext}"
         cover_doc = render("cover.xhtml.jinja", image=cover, href=href, alt=estrings.fmt("cover_alt", title=title))
@@ -324,15 +325,16 @@ def build_entries(issue: Issue, strings: Strings, *, cover_png: bytes | None = N
                   Item("cover", "cover.xhtml", XHTML, _check_xml("cover.xhtml", cover_doc),
                        "" if variant == "kindle" else "svg")]
         spine.insert(0, "cover")
-    items += docs + images
+    items += draft.docs + images
     items += [Item(f"font-{i + 1}", f"fonts/{f.file_name}", f.media_type, f.data) for i, (_, f) in enumerate(faces)]
 
     has_images = bool(images) or cover is not None
-    opf = render("package.opf.jinja", identifier=identifier, paper=paper, issue=issue,
+    when = draft.when
+    opf = render("package.opf.jinja", identifier=draft.identifier, paper=paper, issue=issue,
                  creator=paper.publisher or paper.name, modified=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                  description=estrings.fmt("description", title=title,
                                           issue_number=strings.fmt("issue_number", number=issue.number),
-                                          sections=estrings["sections_join"].join(s["label"] for s in sections)),
+                                          sections=estrings["sections_join"].join(s["label"] for s in draft.sections)),
                  source=estrings.fmt("source_label", title=title), contributors=contributors(issue),
                  items=items, spine=spine, a11y=accessibility(has_images, True, estrings),
                  has_cover=cover is not None, fonts=bool(faces))
@@ -374,5 +376,17 @@ def write_epub(issue: Issue, strings: Strings, out_path: Path | str, *, cover_pn
     entries, when = build_entries(issue, strings, cover_png=cover_png, embed_fonts=embed_fonts, fonts=fonts,
                                   modified=modified, vertical=vertical, layout_folders=layout_folders,
                                   cover_pdf=cover_pdf, cover_key=cover_key, cache=cache, variant=variant)
+    write_atomically(zip_bytes(entries, when), Path(out_path))
+    DerivedCache(cache).prune()
+
+
+def write_draft(draft: Draft, out_path: Path | str, *, cover_pdf: Path | bytes, cover_key: str | None = None,
+                cache: Path | None = None, cover: PackedImage | None = None) -> None:
+    """write_epub in two steps: a Draft from prepare_entries(has_cover=True), made before the print PDF existed,
+    completed with the cover drawn from cover_pdf (or `cover`, that packed already: epub_images.pack_pdf_page with
+    the same arguments). The same bytes as write_epub with the same arguments."""
+    if cover is None:
+        cover = pack_cover(cover_pdf=cover_pdf, cover_key=cover_key, cache=cache)
+    entries, when = finish_entries(draft, cover)
     write_atomically(zip_bytes(entries, when), Path(out_path))
     DerivedCache(cache).prune()

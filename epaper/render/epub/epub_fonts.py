@@ -1,4 +1,4 @@
-"""A font file (TTF/OTF, or one face of a TTC) and the characters an issue draws with it in; a subset OTF/TTF out."""
+"""A font file (TTF/OTF, or one face of a TTC) and the characters an issue draws with it in, a subset OTF/TTF out; and which characters each of the book's roles draws."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from collections.abc import Sequence
 from pathlib import Path
+from xml.etree import ElementTree
 
 from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
-from ...errors import EnvironmentProblem
+from ...errors import EnvironmentProblem, EpaperError
+from ...model import Paper
+from ...paths import FONTS
 from ..derived_cache import DerivedCache, file_digest, make_key
 
 # OS/2 fsType bit 1: "Restricted License embedding" — the font must not be embedded at all.
@@ -134,3 +138,60 @@ def subset_font_cached(path: Path, family: str, weight: int, chars: frozenset[st
     meta = {k: v for k, v in asdict(font).items() if k != "data"}
     cache.put("epub-font", key, [json.dumps(meta).encode("utf-8"), font.data])
     return font
+
+
+# --- the book's faces: which characters each role draws, and their subsets ---------------------------------
+
+# The stylesheet sets body text at normal weight and every class="display" element (kicker, title, subtitle,
+# byline lead-in, subheads, folios) bold: a face at or above this weight serves the display role.
+DISPLAY_WEIGHT = 600
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+
+
+def collect_chars(xhtml_docs: Sequence[bytes]) -> dict[str, set[str]]:
+    """The characters drawn in each font role: text inside class="display" elements is 'display', the rest 'text'.
+
+    Only <body> counts: <title> and attribute values (alt, aria-label) are never drawn with our fonts.
+    """
+    roles: dict[str, set[str]] = {"text": set(), "display": set()}
+
+    def walk(el: ElementTree.Element, role: str) -> None:
+        if "display" in (el.get("class") or "").split():
+            role = "display"
+        roles[role].update(el.text or "")
+        for child in el:
+            walk(child, role)
+            roles[role].update(child.tail or "")
+
+    for doc in xhtml_docs:
+        body = ElementTree.fromstring(doc).find(f"{{{XHTML_NS}}}body")
+        if body is not None:
+            walk(body, "text")
+    for chars in roles.values():
+        chars.difference_update("\n\r\t")
+        chars.add(" ")
+    return roles
+
+
+def default_fonts(paper: Paper) -> list[tuple[str, Path, str]]:
+    """The palette's serif (body) and sans (headline) faces, for embed_fonts=True without a font list."""
+    from ...fonts import load_palette
+
+    if not (FONTS / "palette.toml").is_file():
+        raise EnvironmentProblem("embed_fonts needs fonts/palette.toml or an explicit fonts=[(family, file, weight)]")
+    palette = load_palette(FONTS, traditional=paper.is_traditional)
+    return [(palette[r].family, palette[r].file, str(palette[r].weight)) for r in ("serif", "sans")]
+
+
+def subset_fonts(fonts: Sequence[tuple[str, Path, str]], chars: dict[str, set[str]],
+                 cache: DerivedCache | None = None) -> list[tuple[str, SubsetFont]]:
+    """(role, subset) per requested face: regular faces serve body text, bold ones (≥ 600) the display elements."""
+    faces: list[tuple[str, SubsetFont]] = []
+    for family, path, weight in fonts:
+        w = css_weight(weight)
+        role = "display" if w >= DISPLAY_WEIGHT else "text"
+        faces.append((role, subset_font_cached(Path(path), family, w, frozenset(chars[role]), cache)))
+    names = [f.file_name for _, f in faces]
+    if len(set(names)) != len(names):
+        raise EpaperError(f"two EPUB fonts share a family and weight: {', '.join(names)}")
+    return faces

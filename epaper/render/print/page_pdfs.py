@@ -22,6 +22,7 @@ import multiprocessing.util
 import os
 import resource
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -49,16 +50,23 @@ class PageJob:
     fonts: tuple[Path, ...]  # the palette's font files: a changed font invalidates the page
 
     def key(self) -> str:
-        import weasyprint
-
         h = hashlib.sha256()
-        for part in (f"epaper {__version__} cache {CACHE_FORMAT} weasyprint {weasyprint.__version__}", self.html,
+        for part in (f"epaper {__version__} cache {CACHE_FORMAT} weasyprint {_weasyprint_version()}", self.html,
                      str(self.base)):
             h.update(part.encode("utf-8") + b"\0")
         for font in self.fonts:
             stat = font.stat()
             h.update(f"{font}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
         return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def _weasyprint_version() -> str:
+    # from the installed package's metadata (the same string as weasyprint.__version__): the process that only
+    # keys and joins pages does not import WeasyPrint (0.45 s)
+    from importlib.metadata import version
+
+    return version("weasyprint")
 
 
 @dataclass
@@ -132,13 +140,28 @@ def _joined_file(family: str, weight: int) -> str:
     return fc_match_file(family, weight)
 
 
+class _Unread:
+    """A face's program not copied out of HarfBuzz (WeasyPrint copies each face's whole file when it meets the
+    face: 16–20 MB for a CJK face, five faces a page): read only if the font is not deferred after all."""
+
+    def __init__(self, hb_face) -> None:
+        self.hb_face = hb_face
+
+
 def _install_deferral() -> None:
-    """Wrap WeasyPrint's Font.clean once per process (the fonts are made while the PDF is written)."""
+    """Wrap WeasyPrint's Font.clean and its reading of a face's program once per process (the fonts are made while
+    the PDF is written)."""
     from weasyprint.pdf import fonts
 
     if getattr(fonts.Font.clean, "_epaper_deferral", False):
         return
     clean = fonts.Font.clean
+    face_data = fonts.get_hb_object_data
+
+    def deferred_face_data(hb_object, ot_color=None, glyph=None):
+        if getattr(_deferring, "active", False) and ot_color is None and glyph is None:
+            return _Unread(hb_object)
+        return face_data(hb_object, ot_color, glyph)
 
     def deferred_clean(font, to_unicode, hinting):
         if (getattr(_deferring, "active", False) and not font.bitmap and not font.used_in_forms
@@ -146,10 +169,19 @@ def _install_deferral() -> None:
             # the sfnt version WeasyPrint's own subset would start with (a face of a .ttc starts with "ttcf")
             font.file_content = b"OTTO" if ("CFF " in font.tables or "CFF2" in font.tables) else b"\0\1\0\0"
             return
-        clean(font, to_unicode, hinting)  # Type 3 glyphs, full widths and static instances read the program
+        # Type 3 glyphs, full widths and static instances read the program: WeasyPrint's own path, as it is
+        active = getattr(_deferring, "active", False)
+        _deferring.active = False
+        try:
+            if isinstance(font.file_content, _Unread):
+                font.file_content = face_data(font.file_content.hb_face)
+            clean(font, to_unicode, hinting)
+        finally:
+            _deferring.active = active
 
     deferred_clean._epaper_deferral = True
     fonts.Font.clean = deferred_clean
+    fonts.get_hb_object_data = deferred_face_data
 
 
 class PageCache:
@@ -211,17 +243,38 @@ class PageCache:
 
 
 _pool: ProcessPoolExecutor | None = None
+_go = None  # set: every worker takes tasks; until then only the eager ones do (pool(eager=…), wake())
 
 
-def pool(workers: int | None = None) -> Executor:
-    """The build's page renderers, started once with WeasyPrint imported (_warm) and stopped by shutdown() when the
-    build's PDF stage ends (build.py), or when this process exits."""
+def _context() -> multiprocessing.context.BaseContext:
+    """fork when it is safe, else spawn.
+
+    A forked worker starts in milliseconds with epaper already imported (a spawned one starts Python and imports
+    it again: about 0.35 s of CPU each) and imports WeasyPrint itself. Forking is unsafe in a process that runs
+    threads (a lock held by one is copied held) or has loaded WeasyPrint's Pango and fontconfig: `epaper serve`
+    and library callers may; a CLI build forks before either.
+    """
+    if ("fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+            and "weasyprint" not in sys.modules):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def pool(workers: int | None = None, eager: int | None = None) -> Executor:
+    """The build's page renderers, started once and stopped by shutdown() when the build no longer needs them
+    (build.py), or when this process exits. eager: how many import WeasyPrint as soon as they start (_warm; default
+    all); the others do when their first page comes."""
     global _pool
     if _pool is None:
         count = workers or min(2, os.cpu_count() or 1)
-        # spawn, not fork: the parent may hold threads (serve) and a forked WeasyPrint/Pango is not safe
-        _pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_warm, initargs=(os.getpid(),))
+        global _go
+        context = _context()
+        ready = context.Value("i", count if eager is None else eager)
+        _go = context.Event()
+        if eager is None:
+            _go.set()
+        _pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_warm,
+                                    initargs=(os.getpid(), ready, _go))
         # Stop the workers before this process exits. concurrent.futures does so from a threading hook, which
         # never runs when this process is itself a multiprocessing child: it would wait for the idle workers
         # forever. multiprocessing's finalizers run first in both cases; priority above the queues' own (10),
@@ -230,13 +283,49 @@ def pool(workers: int | None = None) -> Executor:
     return _pool
 
 
-def _warm(parent: int) -> None:
+def running() -> Executor | None:
+    """The page renderers if they are running (pool() or start() made them), else None."""
+    return _pool
+
+
+def start(workers: int = 0, rebuild: bool = False) -> None:
+    """Start the page renderers now, so that their import of WeasyPrint overlaps loading and laying out the issue
+    (a forked pool's processes are made at its first task). workers: 0 = one per core (at most 2), 1 = none:
+    pages are drawn in this process. rebuild: the page cache has pages of earlier builds, so most pages will come
+    from it: one worker imports WeasyPrint at once, for the page an edit changed, and the others wait for a page
+    (importing beside it would take CPU from loading and laying out the issue in this process)."""
+    if workers != 1 and (os.cpu_count() or 1) > 1:
+        pool(workers or None, eager=1 if rebuild else None).submit(_ready)
+
+
+def wake() -> None:
+    """Let every page renderer take tasks: a second page to draw, or the web page images (web_images.prefetch)."""
+    if _go is not None:
+        _go.set()
+
+
+def _ready() -> None:
+    """The first task: it only makes the pool start its processes."""
+
+
+def _warm(parent: int, ready, go) -> None:
     # Ctrl-C in a terminal reaches the whole process group: the parent handles it and stops the workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # a worker must not outlive its parent (a killed build would leave it holding the terminal's pipes)
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
-    # import WeasyPrint while the parent is still laying out pages: the first page then starts at once
-    from . import print_pdf  # noqa: F401
+    with ready.get_lock():
+        now = ready.value > 0
+        ready.value -= 1
+    if now:
+        # import WeasyPrint while the parent is still laying out pages: the first page then starts at once
+        import weasyprint  # noqa: F401
+
+        from .. import fetch  # noqa: F401
+        from . import print_pdf  # noqa: F401
+    else:
+        # a worker kept back takes no task (the eager one takes the first page) until wake(); it imports
+        # WeasyPrint with its first page
+        go.wait()
 
 
 def _orphan_watch(parent: int) -> None:
@@ -245,29 +334,30 @@ def _orphan_watch(parent: int) -> None:
     os._exit(1)
 
 
-def shutdown() -> None:
+def shutdown(kill: bool = False) -> None:
+    """Stop the page renderers. kill: a build that failed or was stopped does not wait for a worker still importing
+    WeasyPrint or drawing a page it no longer needs."""
     global _pool
     if _pool is not None:
+        wake()  # a worker kept back must take the pool's stop signal
+        if kill:
+            # concurrent.futures keeps its processes in _processes (CPython 3.8–3.13); without it, shut down as usual
+            for process in list((getattr(_pool, "_processes", None) or {}).values()):
+                process.terminate()
         _pool.shutdown(cancel_futures=True)
         _pool = None
 
 
 class PageRenderer:
-    """Pages are submitted as soon as they are laid out and collected in page order."""
+    """Pages are submitted as soon as they are laid out and collected in page order: a page found in the cache is
+    read from it, any other goes to the page renderers (build.py started them before loading the issue, see
+    start()), or is drawn in this process when workers is 1."""
 
     def __init__(self, cache: PageCache | None, workers: int = 0):
         self.cache = cache
         self.parallel = workers != 1 and (os.cpu_count() or 1) > 1
-        self.pending: list[tuple[PageJob, str, Future | PageOut | None]] = []
+        self.pending: list[tuple[PageJob, str, Future | PageOut]] = []
         self.workers = workers
-        # A first build (no rendered page on disk) starts the workers now, so that their imports overlap the
-        # layout. A rebuild keeps its first changed page back: if it stays the only one (a late correction), this
-        # process renders it (WeasyPrint is loaded here already) and no worker is started; a second changed page
-        # starts the workers and sends both. A rebuild that changed nothing starts none.
-        self.eager = self.parallel and (cache is None or not cache.has_entries())
-        if self.eager:
-            pool(workers or None)
-        self.held: int | None = None  # index in pending of the page kept back
 
     def submit(self, job: PageJob) -> None:
         key = job.key()
@@ -276,28 +366,19 @@ class PageRenderer:
             self.pending.append((job, key, hit))
         elif not self.parallel:
             self.pending.append((job, key, render_page(job)))
-        elif not self.eager and self.held is None and not any(isinstance(w, Future) for _, _, w in self.pending):
-            self.held = len(self.pending)
-            self.pending.append((job, key, None))
         else:
-            if self.held is not None:
-                held_job, held_key, _ = self.pending[self.held]
-                self.pending[self.held] = (held_job, held_key, self._send(held_job))
-                self.held = None
-            self.pending.append((job, key, self._send(job)))
-
-    def _send(self, job: PageJob) -> Future:
-        return pool(self.workers or None).submit(render_page, job)
+            self.pending.append((job, key, pool(self.workers or None).submit(render_page, job)))
+            if sum(isinstance(w, Future) for _, _, w in self.pending) > 1:
+                wake()  # a second page to draw: the workers kept back start too
 
     def results(self) -> list[PageOut]:
         outs = []
         for job, key, work in self.pending:
-            out = work if isinstance(work, PageOut) else render_page(job) if work is None else work.result()
+            out = work if isinstance(work, PageOut) else work.result()
             out.key = key
             if self.cache and not out.cached and not any(f.severity == "error" for f in out.findings):
                 self.cache.put(key, out)
             outs.append(out)
-        self.held = None
         return outs
 
     def cancel(self) -> None:

@@ -8,14 +8,11 @@ import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 import jinja2
-import pikepdf
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.document import Document
 
 from ...environment import source_date_epoch
 from ...codes import finding
@@ -25,9 +22,11 @@ from ...layout.grid import Layout, Rect
 from ...layout.types import Module, PageLayout, SetLine, TextBox
 from ...model import Issue, Photo
 from ...strings import Strings
-from . import tagging
-from ..fetch import RestrictedFetcher
 from .lines_html import line_to_html
+from ..templates import BYTECODE
+
+if TYPE_CHECKING:  # WeasyPrint is imported where pages are drawn: a build that only writes HTML never loads it
+    from weasyprint.document import Document
 
 
 def pt(value: float) -> str:
@@ -50,7 +49,7 @@ def _env(folders: tuple[Path, ...]) -> jinja2.Environment:
     # page (0.5 s a build); Jinja reloads a template whose file changed (auto_reload), e.g. under `epaper serve`
     return jinja2.Environment(loader=jinja2.FileSystemLoader([str(f) for f in folders]),
                               autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
+                              trim_blocks=True, lstrip_blocks=True, bytecode_cache=BYTECODE)
 
 
 def stylesheets(layout: Layout) -> list[Path]:
@@ -153,6 +152,10 @@ ISSUE_URL = "file:///epaper-issue/"  # the issue folder as documents see it, whe
 def render_document(html: str, base: Path, roots: list[Path]) -> Rendered:
     """HTML in, laid-out WeasyPrint document out; WeasyPrint's warnings become findings instead of log noise.
     Relative URLs resolve under ISSUE_URL, which the fetcher maps to `base`: the PDF does not depend on the path."""
+    from weasyprint import HTML
+
+    from ..fetch import RestrictedFetcher
+
     fetcher = RestrictedFetcher(roots, mounts={"/epaper-issue": base})
     capture = LogCapture()
     logger = logging.getLogger("weasyprint")
@@ -212,6 +215,10 @@ def pdf_bytes(rendered: Rendered, *, tagged: bool = True) -> bytes:
     if not tagged:
         return rendered.document.write_pdf(uncompressed_pdf=False)
     data = rendered.document.write_pdf(pdf_variant=READER_VARIANT, uncompressed_pdf=False)
+    import pikepdf  # here, not at the top: the process that only writes the HTML (build.py) does not load it
+
+    from . import tagging
+
     with pikepdf.open(io.BytesIO(data)) as pdf:
         tagging.tag_stories(pdf)
         buf = io.BytesIO()

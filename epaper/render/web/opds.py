@@ -27,6 +27,7 @@ from ...paths import LAYOUTS
 from ...strings import Strings
 from ..epub.epub_meta import ID_NAMESPACE, epub_language
 from .web_manifest import issue_path, read_manifests
+from ..templates import BYTECODE
 
 TEMPLATES = LAYOUTS / "base" / "opds"
 FEED = "opds.xml"
@@ -133,7 +134,7 @@ def write_catalog(site_root: Path, language: str = "zh-CN") -> list[Path]:
     title = words.fmt("title", paper=papers[0]) if len(papers) == 1 else words["title_many"]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+                             keep_trailing_newline=True, bytecode_cache=BYTECODE)
     template = env.get_template("feed.xml.jinja")
     entries = [_entry(d, site_root, words) for d in issues]
     chunks = [entries[i:i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)] or [[]]

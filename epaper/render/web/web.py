@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
@@ -45,7 +45,8 @@ __all__ = ["write_archive", "write_site"]
 def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path | bytes, epub_path: Path | None,
                strings: Strings, *, layout: Layout, cache: Path | None = None,
                page_keys: Sequence[str] | None = None, executor: ProcessPoolExecutor | None = None,
-               force_site: bool = False, findings: list[Finding] | None = None) -> list[Path]:
+               force_site: bool = False, findings: list[Finding] | None = None,
+               pending: Sequence[Future[None]] = ()) -> list[Path]:
     """Write the issue's web e-paper under site_root/<YYYY-MM>/<DD>/ and regenerate the site-wide files.
 
     `pdf` is the print PDF the build wrote (or its bytes): pages are rasterised from it and its module rectangles
@@ -57,7 +58,8 @@ def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path
     page's drawing does (e.g. the print stage's per-page cache key); without them keys are derived from the
     PDF (see web_images.rasterise). executor: a process pool to draw the pages in (default: drawn here, encoded
     in threads). force_site: write into a site root that epaper did not make (see web_site.claim_site_root).
-    findings: notes of the site (I700) are appended here.
+    findings: notes of the site (I700) are appended here. pending: the page images being drawn into `cache`
+    meanwhile (web_images.prefetch); the pages are written before they are waited for.
     """
     site_root = Path(site_root)
     web_site.claim_site_root(site_root, force=force_site)
@@ -70,7 +72,7 @@ def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path
     kept = web_versions.earlier_versions(target, issue.version)  # a corrected issue keeps what readers saw
     try:
         write_issue(staging, issue, pages, pdf, epub_path, strings, layout,
-                    cache=DerivedCache(cache), page_keys=page_keys, executor=executor, kept=kept)
+                    cache=DerivedCache(cache), page_keys=page_keys, executor=executor, kept=kept, pending=pending)
         web_versions.keep(staging, kept, template_env(layout.folders),
                           web_strings(layout.folders, issue.paper.language),
                           ipath=issue_path(issue) + "/", site_url=issue.paper.site_url, lang=issue.paper.language)

@@ -1,21 +1,20 @@
-"""The print PDF in; the web e-paper's page images (screen, 2×, zoom, thumbnail), page PDFs and resized photos out."""
+"""The print PDF in; the web e-paper's page images (screen, 2×, zoom, thumbnail, planned or drawn) and page PDFs out."""
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image
 
 from ...errors import EpaperError
-from ...source.images import open_image
-from ...model import Photo
 from ..derived_cache import DerivedCache, make_key, pillow_versions
 from ..print.pdf_pages import describe_pages, render_trim
 
@@ -28,17 +27,19 @@ THUMB_WIDTH = 480  # px: 版面导航 and the archive show it at 240 CSS px or l
 # text is ZOOM_TEXT_PX CSS px high; its width comes from the layout (zoom_width), this is the fallback.
 ZOOM_TEXT_PX = 12
 ZOOM_WIDTH = 3000
-PHOTO_WIDTHS = (800, 1600)  # px: long side of the article page's photo variants
-# Page images are lossless WebP at a fast effort (method 1, quality 10): the type stays exact, and on the bench
-# pages (bench/README.md, "Page images") it encodes 3× faster than method 4 at quality 80, for files about 1.5×
-# larger; lossy WebP at a size this small (q90, SSIM 0.999 on body text) was slower still, AVIF 4–10× slower, JPEG
-# fast but 2–3× larger with ringing around the strokes. Photos and the downscaled thumbnail are lossy, where
-# compression costs nothing visible.
+# Page images (bench/README.md, "Page images: which encoding"): the screen image, which every reader loads first,
+# is lossless WebP at a fast effort (method 1, quality 10): exact type, smallest file. The 2× and zoom images are
+# JPEG at quality 90 with full-resolution colour (4:4:4): on the bench pages no pixel is off by more than 32 levels
+# (mean 0.9–1.0), so strokes stay crisp, and they encode 7× faster than lossless WebP (a tenth of their former
+# share of a cold build), for files about 1.7× larger. The thumbnail and photos are lossy WebP.
 LOSSLESS = {"lossless": True, "method": 1, "quality": 10}
 LOSSY = {"quality": 82, "method": 4}
+PAGE_JPEG = {"quality": 90, "subsampling": 0}  # baseline, not optimised: a progressive scan costs 6× the time
+# Each page image: its suffix on the page's stem, its file type and how it is encoded.
+VARIANTS = (("", ".webp"), ("@2x", ".jpg"), ("-thumb", ".webp"), ("@zoom", ".jpg"))
 # The version of the renditions below: bump it when their code changes, so that files cached by older code
 # are not served as if this code had made them.
-VERSION = 3
+VERSION = 4  # 4: the 2× and zoom images are JPEG
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ class PageImages:
     @property
     def sy(self) -> float:
         return self.screen.height / self.trim_h
+
+
+def _jpeg(im: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", **PAGE_JPEG)
+    return buf.getvalue()
 
 
 def _webp(im: Image.Image, *, lossless: bool, icc: bytes | None = None) -> bytes:
@@ -119,8 +126,7 @@ def _page_task(pdf: str | bytes, index: int, width: int, thumb_width: int, zoom:
             page.close()
     finally:
         doc.close()
-    return [meta, _webp(screen, lossless=True), _webp(hidpi, lossless=True), _webp(thumb, lossless=False),
-            _webp(big, lossless=True)]
+    return [meta, _webp(screen, lossless=True), _jpeg(hidpi), _webp(thumb, lossless=False), _jpeg(big)]
 
 
 def available_cpus() -> int:
@@ -132,9 +138,9 @@ def available_cpus() -> int:
 
 def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_width: int, zoom: int,
                        threads: int) -> dict[int, list[bytes]]:
-    """PDFium draws the pages one after the other here (it is not thread-safe), while the WebP encoders, which
-    release the GIL, run in `threads` threads: drawing a page takes a tenth of the time its files take to encode.
-    At most two pages wait for their encoders, which bounds the memory (about 70 MB of pixels a page)."""
+    """PDFium draws the pages one after the other here (it is not thread-safe), while the encoders, which
+    release the GIL, run in `threads` threads. At most two pages wait for their encoders, which bounds the memory
+    (about 70 MB of pixels a page)."""
     import pypdfium2 as pdfium
 
     out: dict[int, list[bytes]] = {}
@@ -146,9 +152,7 @@ def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_
 
     doc = pdfium.PdfDocument(pdf)
     try:
-        # The zoom images encode one at a time: a lossless encode of one takes about 130 MB besides its pixels,
-        # and two at once made the web stage the build's peak of memory; the smaller files share the other lane.
-        with ThreadPoolExecutor(max_workers=threads) as pool, ThreadPoolExecutor(max_workers=1) as zoom_lane:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
             for i in indexes:
                 page = doc[i]
                 try:
@@ -156,14 +160,14 @@ def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_
                 finally:
                     page.close()
                 # the largest files first: they are the longest encodes, so they should not be left running last
-                big_file = zoom_lane.submit(_webp, big, lossless=True)
-                hidpi_file = pool.submit(_webp, hidpi, lossless=True)
+                big_file = pool.submit(_jpeg, big)
+                hidpi_file = pool.submit(_jpeg, hidpi)
                 screen_file = pool.submit(_webp, screen, lossless=True)
                 thumb_file = pool.submit(_webp, thumb, lossless=False)
                 pending.append((i, meta, [screen_file, hidpi_file, thumb_file, big_file]))
                 del screen, hidpi, thumb, big  # the encoders hold them now: freed as soon as each file is done
-                # one page encodes while the next is drawn: drawing takes a tenth of the encoding, so a deeper
-                # queue would not keep the cores busier, only hold more pages of pixels (about 70 MB each)
+                # one page encodes while the next is drawn: a deeper queue would not keep the cores busier, only
+                # hold more pages of pixels (about 70 MB each)
                 if len(pending) > 1:
                     finish_oldest()
             while pending:
@@ -176,12 +180,14 @@ def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_
 def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = SCREEN_WIDTH,
               thumb_width: int = THUMB_WIDTH, zoom: int = ZOOM_WIDTH, cache: Path | None = None,
               page_keys: Sequence[str] | None = None,
-              executor: ProcessPoolExecutor | None = None) -> list[PageImages]:
+              executor: ProcessPoolExecutor | None = None,
+              pending: Sequence[Future[None]] = ()) -> list[PageImages]:
     """Render every page's trim box (bleed and crop marks cut off) with PDFium at 1× and 2×, a thumbnail, and
     `zoom` px wide for zooming in.
 
-    Files are `dest/<stem>.webp`, `<stem>@2x.webp`, `<stem>-thumb.webp` and `<stem>@zoom.webp`; hrefs are
+    Files are `dest/<stem>.webp`, `<stem>@2x.jpg`, `<stem>-thumb.webp` and `<stem>@zoom.jpg` (VARIANTS); hrefs are
     relative to dest's parent.
+    pending: prefetch()'s drawing of these images into `cache`, waited for first.
     cache: a folder of earlier builds' page images; a page whose key and geometry are unchanged is copied from
     it instead of rendered. page_keys: one string per page that the caller guarantees to change whenever the
     page's drawing changes (its own per-page cache key); without them a key is derived from the page's content
@@ -195,16 +201,15 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
     a pool pays for starting (unless it is already running), pickling the files back, and opening the PDF in
     every process.
     """
+    for job in pending:
+        job.result()
     store = DerivedCache(cache)
     infos = describe_pages(pdf, content=page_keys is None and store.folder is not None)
     if len(infos) != len(stems):
         raise EpaperError(f"the PDF has {len(infos)} pages but the issue has {len(stems)}")
     if page_keys is not None and len(page_keys) != len(stems):
         raise EpaperError(f"{len(page_keys)} page keys for {len(stems)} pages")
-    keys = [make_key("web-page", VERSION, pillow_versions(), _pdfium_version(), width, thumb_width, zoom,
-                     LOSSLESS, LOSSY,
-                     info.geometry, page_keys[i] if page_keys is not None else info.content_key)
-            for i, info in enumerate(infos)]
+    keys = _page_image_keys(infos, page_keys, width, thumb_width, zoom)
     files: dict[int, list[bytes]] = {}
     for i, key in enumerate(keys):
         parts = store.get("web-page", key)
@@ -226,14 +231,91 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
     out: list[PageImages] = []
     for i, stem in enumerate(stems):
         meta, *data = files[i]
-        info = json.loads(meta)
-        rasters = []
-        for blob, suffix, size in zip(data, ("", "@2x", "-thumb", "@zoom"), info["sizes"]):
-            path = dest / f"{stem}{suffix}.webp"
-            path.write_bytes(blob)
-            rasters.append(Raster(f"{dest.name}/{path.name}", *size))
-        out.append(PageImages(*rasters, trim_w=info["trim"][0], trim_h=info["trim"][1]))
+        images = _page_images_of(dest.name, stem, json.loads(meta))
+        for blob, raster in zip(data, (images.screen, images.hidpi, images.thumb, images.zoom)):
+            (dest / Path(raster.href).name).write_bytes(blob)
+        out.append(images)
     return out
+
+
+def _page_images_of(folder: str, stem: str, meta: dict) -> PageImages:
+    """A page's PageImages from its meta (trim and pixel sizes, see _page_images), files under `folder`."""
+    rasters = [Raster(f"{folder}/{stem}{suffix}{ext}", *size) for (suffix, ext), size in zip(VARIANTS, meta["sizes"])]
+    return PageImages(*rasters, trim_w=meta["trim"][0], trim_h=meta["trim"][1])
+
+
+def plan(pdf: Path | bytes, folder: str, stems: list[str], *, width: int = SCREEN_WIDTH,
+         thumb_width: int = THUMB_WIDTH, zoom: int = ZOOM_WIDTH, cache: Path | None = None) -> list[PageImages]:
+    """Every page's images as rasterise() into a folder named `folder` will make them, files and pixel sizes,
+    read from the PDF's page boxes without drawing a pixel: the pages that show them can be written while they
+    are drawn. rasterise() makes the same sizes (_size is how PDFium sizes its bitmap); its caller compares.
+    cache: sizes by page geometry, as PDFium loading a page takes 20 ms (most of this function's time)."""
+    store = DerivedCache(cache)
+    infos = describe_pages(pdf, content=False)
+    if len(infos) != len(stems):
+        raise EpaperError(f"the PDF has {len(infos)} pages but the issue has {len(stems)}")
+    out: list[PageImages] = []
+    doc = None
+    try:
+        for i, (stem, info) in enumerate(zip(stems, infos)):
+            key = make_key("web-plan", VERSION, _pdfium_version(), width, thumb_width, zoom, info.geometry)
+            parts = store.get("web-plan", key)
+            if parts is None:
+                import pypdfium2 as pdfium
+
+                doc = doc or pdfium.PdfDocument(pdf)
+                parts = [json.dumps(_planned(doc[i], width, thumb_width, zoom)).encode("utf-8")]
+                store.put("web-plan", key, parts)
+            out.append(_page_images_of(folder, stem, json.loads(parts[0])))
+    finally:
+        if doc is not None:
+            doc.close()
+    return out
+
+
+def _planned(page: PdfPage, width: int, thumb_width: int, zoom: int) -> dict:
+    """A page's meta as _page_images makes it (trim, pixel sizes), without rendering."""
+    try:
+        tl, tb, tr, tt = page.get_trimbox()
+        page.set_cropbox(tl, tb, tr, tt)
+        trim_w, trim_h = tr - tl, tt - tb
+        screen, hidpi, big = (_size(page, w / trim_w) for w in (width, 2 * width, zoom))
+    finally:
+        page.close()
+    thumb = [thumb_width, max(1, round(thumb_width * screen[1] / screen[0]))]
+    return {"trim": [trim_w, trim_h], "sizes": [screen, hidpi, thumb, big]}
+
+
+def _size(page: PdfPage, scale: float) -> list[int]:
+    # pypdfium2's PdfPage.render: ceil(page size × scale), the page size being its crop box (set to the trim)
+    return [math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)]
+
+
+def _page_image_keys(infos: list, page_keys: Sequence[str] | None, width: int, thumb_width: int,
+                     zoom: int) -> list[str]:
+    return [make_key("web-page", VERSION, pillow_versions(), _pdfium_version(), width, thumb_width, zoom,
+                     LOSSLESS, LOSSY, PAGE_JPEG,
+                     info.geometry, page_keys[i] if page_keys is not None else info.content_key)
+            for i, info in enumerate(infos)]
+
+
+def prefetch(pdf: bytes, page_keys: Sequence[str], cache: Path, executor: Executor, *, zoom: int,
+             width: int = SCREEN_WIDTH, thumb_width: int = THUMB_WIDTH) -> list[Future[None]]:
+    """Start drawing the page images that `cache` lacks in `executor`'s processes (the build's page renderers,
+    warm and otherwise idle once the PDF is joined), each stored in the cache when done; rasterise() with the
+    same arguments then finds every page there. The caller waits for the futures before it calls rasterise();
+    meanwhile it writes the EPUB. The files are the same bytes as rasterise() makes itself."""
+    from ..print.page_pdfs import wake
+
+    store = DerivedCache(cache)
+    keys = _page_image_keys(describe_pages(pdf, content=False), page_keys, width, thumb_width, zoom)
+    wake()  # every page renderer draws images, also one that was kept back for a second page
+    return [executor.submit(_cached_page_task, pdf, i, width, thumb_width, zoom, str(cache), key)
+            for i, key in enumerate(keys) if not store.has("web-page", key)]
+
+
+def _cached_page_task(pdf: bytes, index: int, width: int, thumb_width: int, zoom: int, cache: str, key: str) -> None:
+    DerivedCache(cache).put("web-page", key, _page_task(pdf, index, width, thumb_width, zoom))
 
 
 def _pdfium_version() -> str:
@@ -258,86 +340,3 @@ def split_pages(pdf: Path | bytes, targets: list[Path]) -> None:
                 single.pages[0].remove_unreferenced_resources()
                 target.parent.mkdir(parents=True, exist_ok=True)
                 single.save(target, deterministic_id=True)
-
-
-# --- photos -----------------------------------------------------------------------------------------------------
-
-def _open_photo(data: bytes, path: Path) -> tuple[Image.Image, bytes | None, bool]:
-    """The photo upright, as RGB or L on white (no alpha), with the ICC profile to embed and whether it is flat art.
-
-    Browsers honour an embedded profile, so colours are kept by carrying it over; only CMYK is converted (to sRGB
-    through its profile when it has one). EXIF is dropped: orientation is applied first, and GPS tags stay private.
-    """
-    try:
-        src = open_image(data)  # by content, within the pixel limit (epaper.source.images)
-        src.load()
-    except Exception as exc:  # Pillow raises many types for bad data
-        raise EpaperError(f"cannot read {path} for the web e-paper: {exc}") from exc
-    with src:
-        icc = src.info.get("icc_profile")
-        flat = src.mode in ("P", "1")
-        im = ImageOps.exif_transpose(src)
-        if im.mode == "CMYK":
-            if icc:
-                try:
-                    im = ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(io.BytesIO(icc)),
-                                                   ImageCms.createProfile("sRGB"), outputMode="RGB")
-                except (ImageCms.PyCMSError, OSError):
-                    im = im.convert("RGB")
-            else:
-                im = im.convert("RGB")
-            icc = None
-        elif im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
-            rgba = im.convert("RGBA")
-            im = Image.new("RGB", rgba.size, (255, 255, 255))
-            im.paste(rgba, mask=rgba.getchannel("A"))
-        elif im.mode not in ("RGB", "L"):
-            im = im.convert("RGB")
-        if im.mode == "L" and icc:
-            im = im.convert("RGB")  # WebP has no grey mode; a grey profile would not fit RGB pixels
-            icc = None
-        return im, icc, flat
-
-
-def _photo_files(data: bytes, path: Path, placeholder: bool) -> list[bytes]:
-    """[meta JSON (side, width, height per variant), WebP per variant]: the unit that is cached."""
-    im, icc, flat = _open_photo(data, path)
-    lossless = flat or placeholder
-    variants: list[list[int]] = []
-    blobs: list[bytes] = []
-    for side in PHOTO_WIDTHS:
-        scale = min(1.0, side / max(im.size))
-        size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
-        if variants and size[0] <= variants[-1][1]:
-            break  # the source is no larger than the previous variant
-        variant = im if size == im.size else im.resize(size, Image.Resampling.LANCZOS)
-        blobs.append(_webp(variant if variant.mode == "RGB" else variant.convert("RGB"), lossless=lossless, icc=icc))
-        variants.append([side, *size])
-    return [json.dumps(variants).encode("utf-8"), *blobs]
-
-
-def write_photo(photo: Photo, dest: Path, stem: str, *, cache: DerivedCache | None = None) -> list[Raster]:
-    """The photo at up to two sizes (long side 800 and 1,600 px, never enlarged) as WebP.
-
-    Photos are lossy (quality 82); placeholders and palette images are flat art and stay lossless, which is
-    smaller for them and keeps their edges clean. With a cache, a source file seen before (by its bytes) is not
-    decoded again.
-    """
-    try:
-        data = photo.path.read_bytes()
-    except OSError as exc:
-        raise EpaperError(f"cannot read {photo.path} for the web e-paper: {exc.strerror or exc}") from exc
-    store = cache or DerivedCache(None)
-    key = make_key("web-photo", VERSION, pillow_versions(), data, PHOTO_WIDTHS, LOSSLESS, LOSSY, photo.placeholder)
-    parts = store.get("web-photo", key)
-    if parts is None:
-        parts = _photo_files(data, photo.path, photo.placeholder)
-        store.put("web-photo", key, parts)
-    variants, blobs = json.loads(parts[0]), parts[1:]
-    dest.mkdir(parents=True, exist_ok=True)
-    out: list[Raster] = []
-    for (side, w, h), blob in zip(variants, blobs):
-        path = dest / f"{stem}-{side}.webp"
-        path.write_bytes(blob)
-        out.append(Raster(f"{dest.name}/{path.name}", w, h))
-    return out

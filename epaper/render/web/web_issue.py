@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -27,7 +27,8 @@ from ...strings import Strings
 from ..blocks import body_blocks, caption_paragraphs
 from ..derived_cache import DerivedCache
 from . import web_site, web_versions
-from .web_images import PageImages, Raster, available_cpus, rasterise, split_pages, write_photo, zoom_width
+from .web_images import PageImages, Raster, available_cpus, plan, rasterise, split_pages, zoom_width
+from .web_photos import write_photo
 from .web_manifest import MANIFEST, MANIFEST_FORMAT, issue_path
 from .web_theme import CSS, ZOOM_JS, Words, asset, stylesheet, template_env, web_strings
 
@@ -88,18 +89,20 @@ def _modified(issue: Issue, art_id: str) -> str:
 
 def write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | bytes, epub_path: Path | None,
                 strings: Strings, layout: Layout, *, cache: DerivedCache, page_keys: Sequence[str] | None,
-                executor: ProcessPoolExecutor | None, kept: Sequence[web_versions.Kept] = ()) -> None:
+                executor: ProcessPoolExecutor | None, kept: Sequence[web_versions.Kept] = (),
+                pending: Sequence[Future[None]] = ()) -> None:
     """Write the issue's folder into `out` (an empty staging folder): see the module docstring for what is in it.
 
     `pdf` is the print PDF (or its bytes) the pages are rasterised from; `pages` the placed pages whose module
-    rectangles become the link areas; `kept` the earlier versions of a corrected issue that the pages list.
+    rectangles become the link areas; `kept` the earlier versions of a corrected issue that the pages list;
+    `pending` the page images being drawn meanwhile (web_images.prefetch). The pages are written from the images'
+    planned sizes while the images are drawn; their files come last.
     """
     words = Words(web_strings(layout.folders, issue.paper.language), strings)
     env = template_env(layout.folders)
     stems = [page_stem(p.page) for p in pages]
     zoom_css, zoom_px = zoom_width(layout.width, layout.body_size)
-    images = rasterise(pdf, out / "img", stems, zoom=zoom_px, cache=cache.folder, page_keys=page_keys,
-                       executor=executor)
+    images = plan(pdf, "img", stems, zoom=zoom_px, cache=cache.folder)
     for p, im in zip(pages, images):
         if abs(im.trim_w - layout.width) > 1 or abs(im.trim_h - layout.height) > 1:
             raise EpaperError(f"page {p.page.number} of the PDF is {im.trim_w / MM:.1f} × {im.trim_h / MM:.1f} mm, "
@@ -139,7 +142,8 @@ def write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | by
 
     (out / CSS).write_text(stylesheet(layout.folders), encoding="utf-8")
     (out / ZOOM_JS).write_text(asset(layout.folders, ZOOM_JS), encoding="utf-8")
-    logo = _masthead_logo(out / "img", pages[0] if pages else None, images[0] if images else None)
+    masthead = _masthead_box(pages[0] if pages else None, images[0] if images else None)
+    logo = masthead[1] if masthead else None
     title = words.web.fmt("site_title", paper=issue.paper.name)
     date_full = words.date_full(issue)
     site_url = issue.paper.site_url
@@ -283,21 +287,34 @@ def write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | by
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
+    drawn = rasterise(pdf, out / "img", stems, zoom=zoom_px, cache=cache.folder, page_keys=page_keys,
+                      executor=executor, pending=pending)
+    if drawn != images:  # the pages above show the planned sizes: a difference is a bug, never a page to publish
+        raise EpaperError(f"the web page images came out other than planned: {drawn} != {images}")
+    if masthead is not None:
+        _write_logo(out / "img", images[0], *masthead)
 
-def _masthead_logo(dest: Path, page: PageLayout | None, images: PageImages | None) -> Raster | None:
-    """The 报头 of the front page, cut from its 2× image, as the publisher's logo of the structured data (PNG,
-    at most 600 px wide); None when the front page has no masthead zone."""
+
+def _masthead_box(page: PageLayout | None, images: PageImages | None) -> tuple[tuple[int, int, int, int], Raster] | None:
+    """The 报头 of the front page as the publisher's logo of the structured data: its box in the 2× image and the
+    logo file it becomes (PNG, at most 600 px wide); None when the front page has no masthead zone."""
     if page is None or images is None or "masthead" not in page.zones:
         return None
-    from PIL import Image
-
     z = page.zones["masthead"]
     k = images.hidpi.width / images.trim_w
+    box = (round(z.x * k), round(z.y * k), round((z.x + z.w) * k), round((z.y + z.h) * k))
+    w, h = box[2] - box[0], box[3] - box[1]
+    if w > 600:
+        w, h = 600, max(1, round(h * 600 / w))
+    return box, Raster("img/masthead.png", w, h)
+
+
+def _write_logo(dest: Path, images: PageImages, box: tuple[int, int, int, int], logo: Raster) -> None:
+    """Cut the logo _masthead_box planned from the front page's 2× image."""
+    from PIL import Image
+
     with Image.open(dest / Path(images.hidpi.href).name) as im:
-        box = (round(z.x * k), round(z.y * k), round((z.x + z.w) * k), round((z.y + z.h) * k))
-        logo = im.convert("RGB").crop(box)
-    if logo.width > 600:
-        logo = logo.resize((600, max(1, round(logo.height * 600 / logo.width))), Image.Resampling.LANCZOS)
-    path = dest / "masthead.png"
-    logo.save(path, "PNG", optimize=True)
-    return Raster(f"{dest.name}/{path.name}", logo.width, logo.height)
+        cut = im.convert("RGB").crop(box)
+    if cut.size != (logo.width, logo.height):
+        cut = cut.resize((logo.width, logo.height), Image.Resampling.LANCZOS)
+    cut.save(dest / Path(logo.href).name, "PNG", optimize=True)

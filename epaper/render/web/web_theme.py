@@ -17,6 +17,7 @@ from ...layout.types import Module
 from ...model import Article, Issue, Page
 from ...strings import Strings
 from ..blocks import caption_snippet
+from ..templates import BYTECODE
 
 CSS = "web.css"
 ZOOM_JS = "zoom.js"
@@ -31,7 +32,7 @@ def template_env(folders: Sequence[Path]) -> jinja2.Environment:
     """Templates are looked up in <layout>/web/ along the `extends` chain: a paper's layout overrides file by file."""
     return jinja2.Environment(loader=jinja2.FileSystemLoader([str(f / "web") for f in folders]),
                               autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
+                              trim_blocks=True, lstrip_blocks=True, bytecode_cache=BYTECODE)
 
 
 def stylesheet(folders: Sequence[Path]) -> str:
