@@ -213,7 +213,7 @@ def child_compose(issue_dir: Path) -> dict:
     # the placement search's own CPU: searchmemo.search less the stories it measures meanwhile (composition and
     # module building, which the layout needs whatever arrangement is chosen)
     from epaper.layout import autosearch
-    searching = {"search": 0.0, "measuring": 0.0, "depth": 0}
+    searching = {"search": 0.0, "measuring": 0.0, "depth": 0, "measure_depth": 0}
     real_search = searchmemo.search
     real_measures = {n: getattr(autosearch.Measurer, n) for n in ("_natural", "_closable", "module")}
 
@@ -229,10 +229,12 @@ def child_compose(issue_dir: Path) -> dict:
     def measured(real_measure):
         def measure(*args, **kwargs):
             t = time.process_time()
+            searching["measure_depth"] += 1  # a module measures its story's height too: count the outer call
             try:
                 return real_measure(*args, **kwargs)
             finally:
-                if searching["depth"]:
+                searching["measure_depth"] -= 1
+                if searching["depth"] and not searching["measure_depth"]:
                     searching["measuring"] += time.process_time() - t
         return measure
 

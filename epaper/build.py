@@ -153,11 +153,11 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     if options.skip_unchanged and options.cache:
         stamp, before = uptodate.look(Path(issue_dir), options, LAYOUTS, FONTS)
         if stamp is not None:
-            return _unchanged(stamp)
+            return _unchanged(stamp)  # no page renderer is started
     # the PDF tools are loaded only for a build that does something; WeasyPrint only where pages are drawn
     from .render.print import page_pdfs
-    # the page renderers start first: forked from this process before it runs a thread or takes the issue's
-    # lock, they import WeasyPrint while the issue is loaded and laid out here
+    # The page renderers start first: forked from this process before it runs a thread or takes the issue's lock,
+    # they import WeasyPrint while the issue is loaded and laid out here.
     cache_root = Path(options.cache_dir) if options.cache_dir else Path(options.out) / CACHE
     page_pdfs.start(options.workers, rebuild=options.cache and page_pdfs.PageCache(cache_root / "pages").has_entries())
     try:
@@ -169,7 +169,11 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
 def _build(issue_dir: Path, options: BuildOptions, progress: Progress, before: dict | None) -> BuildResult:
     """build() once the page renderers are starting: everything from loading the issue to publishing."""
     from .render.print import page_pdfs, print_pdf
+    from .source import images as source_images
 
+    cache_root = Path(options.cache_dir) if options.cache_dir else Path(options.out) / CACHE
+    # photos checked by earlier builds (by their bytes) are not decoded again to be checked
+    source_images.CACHE_DIR = cache_root / "identify" if options.cache else None
     issue, layout, palette, strings = prepare(Path(issue_dir), options.edition)
     check_unplaced(issue)  # E110: text the importer could not place stops the build until it is moved or deleted
     result = BuildResult(issue)
@@ -191,7 +195,6 @@ def _build(issue_dir: Path, options: BuildOptions, progress: Progress, before: d
         result.outputs = corrections.keep_previous(out, issue)
         progress(f"laying out {len(issue.pages)} pages")
         title = epub_meta.epub_title(issue)
-        cache_root = Path(options.cache_dir) if options.cache_dir else out / CACHE
         cache = page_pdfs.PageCache(cache_root / "pages") if options.cache else None
         # page images (web), the cover (EPUB) and the joined PDF's fonts are cached by content
         images_cache = cache_root / "images" if options.cache else None

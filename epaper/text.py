@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 # Han covers the CJK blocks plus 〇, which newspapers use as a digit (the importer's character classes build on it).
@@ -92,6 +93,7 @@ def position(text: str, offset: int) -> tuple[int, int]:
 # The one coverage check: `epaper check` (E202, per face that draws the text) and the build (InputError, any
 # face of the palette) both ask missing_glyphs, with the faces' cmaps as fontmetrics reads and caches them.
 
+@lru_cache(maxsize=1 << 16)  # asked once per distinct character per field: a build asks ~20,000 times
 def needs_glyph(ch: str) -> bool:
     """Whether a character must be in the font: not white space, a control, a format character or a variation
     selector (HarfBuzz draws spaces without a glyph, hides default-ignorables; selectors ride on the base's cmap14)."""
@@ -135,8 +137,20 @@ def invisible_characters(text: str) -> list[int]:
     zero-width spaces, word joiners, soft hyphens, a BOM inside the text, tag characters… A ZWJ or ZWNJ is kept
     between two letters or symbols outside CJK (Arabic, Indic, emoji sequences such as 👩‍💻); between Han
     characters or next to a space it does nothing but hide, and is reported too."""
+    out: list[int] = []
+    start = 0
+    for line in text.split("\n"):  # a printable line (most are) holds no Cf character: skip it in C
+        end = start + len(line)
+        if not line.isprintable():
+            out += _invisible_in(text, start, end)
+        start = end + 1
+    return out
+
+
+def _invisible_in(text: str, start: int, end: int) -> list[int]:
     out = []
-    for i, ch in enumerate(text):
+    for i in range(start, end):
+        ch = text[i]
         if unicodedata.category(ch) != "Cf":
             continue
         if ch in JOINERS and 0 < i < len(text) - 1 and _joinable(text[i - 1]) and _joinable(text[i + 1]):

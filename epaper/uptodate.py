@@ -4,10 +4,10 @@ after a build.
 
 What a build reads: the issue folder, its paper.toml (and the press profile beside it), layouts/, fonts/palette.toml
 and the font files it names, epaper's own code and the versions of the libraries that draw the files
-(epaper.digest.code_version), SOURCE_DATE_EPOCH and the options. The stamp keeps each file's size and time and a
-digest of their contents: equal sizes and times are taken as unchanged without reading anything (as make does);
-other sizes or times are read and compared by content, so a file touched but not changed still counts as
-unchanged. System fonts found through fontconfig are not followed: after a font upgrade, build with --no-cache.
+(epaper.digest.installed_versions), SOURCE_DATE_EPOCH and the options. The stamp keeps each file's size, time and
+SHA-256 and a digest of them all: equal sizes and times are taken as unchanged without reading anything (as make
+does); a file of another size or time is read and compared by content, so a file touched but not changed still
+counts as unchanged, and an edit reads only the edited file. System fonts found through fontconfig are not followed: after a font upgrade, build with --no-cache.
 
 The outputs must be those the stamp names: the published links point at the same build folder, and every file
 is there with its size and time (the web e-paper's site-wide pages only need to exist: other issues' builds
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .atomic import write_atomic
-from .digest import NOT_BUILD, PACKAGE, code_version, file_sha256, tree_files
+from .digest import NOT_BUILD, PACKAGE, file_sha256, installed_versions, tree_files
 from .errors import EpaperError
 from .fonts import load_palette
 from .source.folder import find_paper_toml, load_paper
@@ -48,7 +48,7 @@ class BuildResult(Protocol):
     findings: list[Any]
     editions: list[Any]
 
-FORMAT = 1  # bump when the stamp's meaning changes
+FORMAT = 2  # bump when the stamp's meaning changes
 CODE_SUFFIXES = (".py", ".toml", ".jinja", ".css", ".js")
 
 
@@ -91,11 +91,24 @@ def _stats(files: list[Path]) -> dict[str, list[int]] | None:
     return out
 
 
-def _content_digest(files: list[Path], layouts: Path, fonts: Path) -> str:
-    h = hashlib.sha256(code_version(layouts, fonts).encode())
+def _content_digest(files: list[Path], stats: dict[str, list[int]],
+                    stamp: dict[str, Any] | None) -> tuple[str, dict[str, str]]:
+    """(digest of the libraries' versions and every file's path and content, each file's SHA-256). A file whose
+    size and time are the stamp's keeps the stamp's SHA-256 (as the whole check does): an edit reads one file."""
+    known = stamp.get("hashes") if stamp is not None else None
+    known_stats = stamp.get("stats") if stamp is not None else None
+    if not isinstance(known, dict) or not isinstance(known_stats, dict):
+        known, known_stats = {}, {}
+    h = hashlib.sha256(json.dumps(installed_versions(), sort_keys=True).encode())
+    hashes = {}
     for path in files:
-        h.update(str(path).encode("utf-8") + b"\0" + file_sha256(path).encode() + b"\n")
-    return h.hexdigest()
+        name = str(path)
+        digest = known.get(name) if known_stats.get(name) == stats[name] else None
+        if not isinstance(digest, str):
+            digest = file_sha256(path)
+        hashes[name] = digest
+        h.update(name.encode("utf-8") + b"\0" + digest.encode() + b"\n")
+    return h.hexdigest(), hashes
 
 
 def _settings(options: BuildOptions) -> dict[str, Any]:
@@ -160,16 +173,17 @@ def look(issue_dir: Path, options: BuildOptions, layouts: Path,
     if stats is None:
         return None, None
     try:
-        same = stamp is not None and stats == stamp.get("stats")
-        digest = stamp["digest"] if same else _content_digest(content, layouts, fonts)
+        same = stamp is not None and stats == stamp.get("stats") and isinstance(stamp.get("hashes"), dict)
+        digest, hashes = (stamp["digest"], stamp["hashes"]) if same else _content_digest(content, stats, stamp)
     except (OSError, KeyError):
         return None, None
-    now = {"settings": _settings(options), "stats": stats, "fonts": _stats(fonts_stat), "digest": digest}
+    now = {"settings": _settings(options), "stats": stats, "fonts": _stats(fonts_stat), "digest": digest,
+           "hashes": hashes}
     if stamp is None or any(stamp.get(k) != now[k] for k in ("settings", "fonts", "digest")) \
             or not _outputs_in_place(stamp.get("outputs", {})):
         return None, now
     if not same:
-        stamp["stats"] = stats  # touched, not changed: the next check needs no reading again
+        stamp["stats"], stamp["hashes"] = stats, hashes  # touched, not changed: the next check reads nothing
         write_atomic(path, json.dumps(stamp, ensure_ascii=False).encode("utf-8"))
     return stamp, now
 

@@ -476,11 +476,11 @@ def test_disk_full_during_a_build(built, tmp_path: Path, monkeypatch: pytest.Mon
 
     issue, out, before = copy_out(built, tmp_path)
 
-    def full(issue_, strings, target: Path, **kw) -> None:
+    def full(draft, target: Path, **kw) -> None:
         target.write_bytes(b"PK\x03\x04 half a book")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
-    monkeypatch.setattr(epub, "write_epub", full)
+    monkeypatch.setattr(epub, "write_draft", full)  # the build's EPUB writer (its draft is made before the PDF)
     result = runner.invoke(app, ["build", str(issue), "--out", str(out), *PDF_EPUB])
     assert result.exit_code == 4
     last = last_line(result)

@@ -9,8 +9,10 @@ are accepted; an image above MAX_PIXELS is refused before its pixels are decoded
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
+import json
 import re
 import warnings
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageFile
+
+from ..atomic import write_atomic
 
 # 80 megapixels: above every 35 mm camera (61 MP) and four times a whole broadsheet page at 300 ppi (~24 MP),
 # which is the most any output uses; decoding one takes ~250 MB as RGB.
@@ -111,9 +115,51 @@ def decode_fully(im: Image.Image) -> None:
         ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
+# Where identify keeps what it found per image content between runs (the build may set it under OUT/.cache);
+# None: every image is decoded again.
+CACHE_DIR: Path | None = None
+_CACHE_VERSION = 1  # bump when what identify checks changes
+_CACHE_MAX_BYTES = 64 << 20  # a larger file is decoded every time (hashing would hold all of it in memory)
+
+
+def _cache_file(data: bytes) -> Path | None:
+    """The JSON file of this content's ImageInfo: keyed by the bytes, Pillow's version and the rules above."""
+    if CACHE_DIR is None:
+        return None
+    rules = json.dumps([_CACHE_VERSION, Image.__version__, MAX_PIXELS, sorted(FORMATS), sorted(MODES)])
+    key = hashlib.sha256(rules.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()
+    return CACHE_DIR / f"identify-{key[:32]}.json"
+
+
 def identify(path: Path) -> ImageInfo:
-    """Open and fully decode an image file; ImageProblem says why it cannot be used."""
-    im = open_image(path)
+    """Open and fully decode an image file; ImageProblem says why it cannot be used. With CACHE_DIR, an image
+    whose content decoded before is not decoded again (a 12-megapixel PNG takes ~0.1 s): only a content that
+    passed is kept, so a broken file is always reported."""
+    try:
+        if CACHE_DIR is None or Path(path).stat().st_size > _CACHE_MAX_BYTES:
+            return _identify(path)
+        data = Path(path).read_bytes()
+    except OSError:
+        return _identify(path)  # as without a cache
+    file = _cache_file(data)
+    try:
+        known = json.loads(file.read_text(encoding="utf-8"))
+        return ImageInfo(str(known["format"]), str(known["mode"]), int(known["width"]), int(known["height"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        info = _identify(data)  # the bytes hashed are the bytes checked, even if the file changes meanwhile
+    except ImageProblem:
+        return _identify(path)  # reported from the file, as without a cache (Pillow's message names it)
+    try:
+        write_atomic(file, json.dumps(dataclasses.asdict(info)).encode(), mode=None)
+    except OSError:
+        pass  # a read-only cache: decoded again next time
+    return info
+
+
+def _identify(source: Path | bytes) -> ImageInfo:
+    im = open_image(source)
     info = ImageInfo(im.format, im.mode, *im.size)
     try:
         decode_fully(im)

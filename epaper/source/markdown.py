@@ -7,6 +7,7 @@ as typed (Markdown emphasis is off: a newspaper body has no italics or bold). A 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -30,6 +31,9 @@ _LITERAL = {"{": _LIT_OPEN, "|": _LIT_BAR, "}": _LIT_CLOSE}
 _UNLITERAL = {_LIT_OPEN: "{", _LIT_BAR: "|", _LIT_CLOSE: "}"}
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 RUBY_MAX = 12  # characters of a ruby base: longer is a typo (a stray `{`), not a name
+# A run of characters `scan` copies as they are: no stand-in, no brace (and, inside 着重号, no closing brace)
+_PLAIN = re.compile("[^\x01-\x05{]+")
+_PLAIN_UNTIL = re.compile("[^\x01-\x05{}]+")
 _MARKUP_HINT = "copy may use [text](https://…) links, {漢字|hàn zì} ruby and {{文字}} 着重号; write \\{ for a literal brace"
 
 
@@ -81,11 +85,15 @@ class _Inline:
     def scan(self, i: int, until: str) -> int:
         """Copy src from i into out until `until` ('' = the end, '}}' = the end of 着重号); returns where it stopped."""
         src = self.src
+        plain = _PLAIN_UNTIL if until else _PLAIN
         while i < len(src):
             if until and src.startswith(until, i):
                 return i
             ch = src[i]
-            if ch == _LINK_OPEN:
+            if run := plain.match(src, i):  # text without markup is copied as it is, in one piece
+                self.out.append(run.group())
+                i = run.end()
+            elif ch == _LINK_OPEN:
                 i = self.link(i + 1, until)
             elif ch == _LINK_CLOSE:
                 raise self.fail("a link ends where it did not begin")  # markdown-it never makes one; be safe
@@ -113,6 +121,8 @@ class _Inline:
             raise self.fail(f"link target '{url}' is not a web address: expected http://, https:// or mailto:")
         start = self.pos()
         end = self.src.find(_LINK_CLOSE, i)
+        if _LINK_OPEN in self.src[i:end]:  # `[<https://a>](https://b)`: markdown-it nests the autolink
+            raise self.fail(f"the text of the link to '{url}' holds another link")
         inner = _Inline(self.file, self.line, self.src[i:end], [])
         inner.scan(0, "")
         text = "".join(inner.out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -94,20 +95,23 @@ def _pack_pixels(im: Image.Image, *, flat: bool, colours: int | None, max_side: 
         scale = max_side / max(im.size)
         size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
         im = im.resize(size, Image.Resampling.LANCZOS)
-    candidates: list[tuple[bytes, str, str]] = [
+    def png() -> bytes:
+        if (flat or colours) and im.mode == "RGB":
+            # Few source colours (a placeholder has ~8): twice as many, at least 16, keep resampled edges smooth.
+            # The full-colour PNG is not tried: the palette one holds the same pixels, or a function of them, in a
+            # third of the bytes (a rendered front page: 386 KB against 1,044 KB), and it took 170–480 ms.
+            palette = min(256, max(16, 2 * colours)) if colours else 256
+            quantised = im.quantize(colors=palette, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+            return _encode(quantised, "PNG", compress_level=PNG_LEVEL)
+        return _encode(im, "PNG", compress_level=PNG_LEVEL)
+
+    # the two encodings at once (Pillow lets go of the GIL while it quantises and encodes): the cover of a rebuilt
+    # front page waits for both
+    with ThreadPoolExecutor(max_workers=1) as lane:
+        png_job = lane.submit(png)
         # Baseline, not progressive: some e-ink readers (Adobe RMSDK) decode progressive JPEG slowly or not at all.
-        (_encode(im, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling=2),
-         ".jpg", "image/jpeg"),
-    ]
-    if (flat or colours) and im.mode == "RGB":
-        # Few source colours (a placeholder has ~8): twice as many, at least 16, keep resampled edges smooth.
-        # The full-colour PNG is not tried: the palette one holds the same pixels, or a function of them, in a
-        # third of the bytes (a rendered front page: 386 KB against 1,044 KB), and it took 170–480 ms.
-        palette = min(256, max(16, 2 * colours)) if colours else 256
-        quantised = im.quantize(colors=palette, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        candidates.append((_encode(quantised, "PNG", compress_level=PNG_LEVEL), ".png", "image/png"))
-    else:
-        candidates.append((_encode(im, "PNG", compress_level=PNG_LEVEL), ".png", "image/png"))
+        jpeg = _encode(im, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling=2)
+        candidates = [(jpeg, ".jpg", "image/jpeg"), (png_job.result(), ".png", "image/png")]
     # Smallest wins; on a tie the later (PNG, lossless) candidate is kept.
     data, ext, media_type = min(reversed(candidates), key=lambda c: len(c[0]))
     return PackedImage(data, ext, media_type, im.width, im.height)

@@ -114,19 +114,32 @@ def _page_images(page: PdfPage, width: int, thumb_width: int,
 
 def _page_task(pdf: str | bytes, index: int, width: int, thumb_width: int, zoom: int) -> list[bytes]:
     """One page's files, in another process: it opens the PDF itself (a few milliseconds), so any process pool
-    can run it, e.g. the print stage's warm page renderers."""
+    can run it, e.g. the print stage's page renderers. The same files as _page_images and their encoding, made
+    one size at a time: a worker holds one image's pixels at once (the zoom image's 35 MB), not all four."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(pdf)
     try:
         page = doc[index]
         try:
-            meta, screen, hidpi, thumb, big = _page_images(page, width, thumb_width, zoom)
+            screen, trim_w, trim_h = render_trim(page, width)
+            thumb_h = max(1, round(thumb_width * screen.height / screen.width))
+            thumb = screen.resize((thumb_width, thumb_h), Image.Resampling.LANCZOS)  # as _page_images does
+            sizes = [list(screen.size), [], list(thumb.size), []]
+            screen_file, thumb_file = _webp(screen, lossless=True), _webp(thumb, lossless=False)
+            del screen, thumb
+            hidpi, _, _ = render_trim(page, 2 * width)
+            sizes[1], hidpi_file = list(hidpi.size), _jpeg(hidpi)
+            del hidpi
+            big, _, _ = render_trim(page, zoom)
+            sizes[3], big_file = list(big.size), _jpeg(big)
+            del big
         finally:
             page.close()
     finally:
         doc.close()
-    return [meta, _webp(screen, lossless=True), _jpeg(hidpi), _webp(thumb, lossless=False), _jpeg(big)]
+    meta = {"trim": [trim_w, trim_h], "sizes": sizes}
+    return [json.dumps(meta).encode("utf-8"), screen_file, hidpi_file, thumb_file, big_file]
 
 
 def available_cpus() -> int:
@@ -315,7 +328,22 @@ def prefetch(pdf: bytes, page_keys: Sequence[str], cache: Path, executor: Execut
 
 
 def _cached_page_task(pdf: bytes, index: int, width: int, thumb_width: int, zoom: int, cache: str, key: str) -> None:
+    _trim()  # the worker drew pages before: what WeasyPrint left freed goes back to the system first
     DerivedCache(cache).put("web-page", key, _page_task(pdf, index, width, thumb_width, zoom))
+    _trim()  # and the page's pixels (about 70 MB), before the next task
+
+
+def _trim() -> None:
+    """Collect garbage and hand the freed heap back to the system (glibc keeps it otherwise): the workers live on
+    from drawing pages into drawing images, and all processes of a build count towards its memory."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _pdfium_version() -> str:
