@@ -238,7 +238,7 @@ def _build(issue_dir: Path, options: BuildOptions, progress: Progress, before: d
                                      cache=images_cache)
         pdf_data = corrections.mark_version(pdf_data, issue)  # a corrected issue: version N+1 in its metadata
         page_keys = [o.drawing_key for o in rendered_pages]  # what each page draws: the key of its images
-        cover, page_images = _prefetch(options, layout, pdf_data, page_keys, images_cache)
+        cover, page_images = _prefetch(options, layout, pages, pdf_data, page_keys, images_cache)
         if cover is None and not page_images:
             page_pdfs.shutdown()  # no page worker outlives its work: the web stage's images need the memory
         press_job = None
@@ -321,7 +321,7 @@ def _unchanged(stamp: dict) -> BuildResult:
     return result
 
 
-def _prefetch(options: BuildOptions, layout: Layout, pdf: bytes, page_keys: list[str],
+def _prefetch(options: BuildOptions, layout: Layout, pages: list[PageLayout], pdf: bytes, page_keys: list[str],
               cache: Path | None) -> tuple[Future | None, list[Future]]:
     """The EPUB's cover and the web page images, started in the page renderers (warm, idle once the PDF is
     joined) while this process writes the PDF, the rest of the EPUB and the web pages: (the cover's packed image,
@@ -329,8 +329,8 @@ def _prefetch(options: BuildOptions, layout: Layout, pdf: bytes, page_keys: list
     format, without running renderers, or (page images) without a cache."""
     from .render.epub.epub_images import pack_pdf_page
     from .render.print import page_pdfs
-    from .render.web import web_images
     from .render.derived_cache import DerivedCache
+    from .render.web import web_images, web_prefetch
 
     workers = page_pdfs.running()
     if workers is None:
@@ -342,7 +342,9 @@ def _prefetch(options: BuildOptions, layout: Layout, pdf: bytes, page_keys: list
     images = []
     if "web" in options.formats and cache is not None:
         _, zoom = web_images.zoom_width(layout.width, layout.body_size)
-        images = web_images.prefetch(pdf, page_keys, cache, workers, zoom=zoom)
+        masthead = pages[0].zones.get("masthead") if pages else None
+        images = web_prefetch.prefetch(pdf, page_keys, cache, workers, zoom=zoom,
+                                       logo_zone=(masthead.x, masthead.y, masthead.w, masthead.h) if masthead else None)
     return cover, images
 
 

@@ -47,7 +47,7 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     press_job: PressRender | None = None  # rendered before the checks (its findings can stop the build)
     written: list[Path] = field(default_factory=list)  # files the earlier writers put in staging
-    # the web page images being drawn meanwhile into images_cache (web_images.prefetch), and what to call once
+    # the web page images being drawn meanwhile into images_cache (web_prefetch.prefetch), and what to call once
     # they are all there (the build stops its page renderers)
     page_images: list[Future[None]] = field(default_factory=list)
     cover: Future | None = None  # the EPUB's cover (epub_images.PackedImage) being packed meanwhile

@@ -299,7 +299,7 @@ def start(workers: int = 0, rebuild: bool = False) -> None:
 
 
 def wake() -> None:
-    """Let every page renderer take tasks: a second page to draw, or the web page images (web_images.prefetch)."""
+    """Let every page renderer take tasks: a second page to draw, or the web page images (web_prefetch.prefetch)."""
     if _go is not None:
         _go.set()
 

@@ -59,7 +59,7 @@ def write_site(site_root: Path, issue: Issue, pages: list[PageLayout], pdf: Path
     PDF (see web_images.rasterise). executor: a process pool to draw the pages in (default: drawn here, encoded
     in threads). force_site: write into a site root that epaper did not make (see web_site.claim_site_root).
     findings: notes of the site (I700) are appended here. pending: the page images being drawn into `cache`
-    meanwhile (web_images.prefetch); the pages are written before they are waited for.
+    meanwhile (web_prefetch.prefetch); the pages are written before they are waited for.
     """
     site_root = Path(site_root)
     web_site.claim_site_root(site_root, force=force_site)

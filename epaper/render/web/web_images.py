@@ -7,7 +7,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,10 +112,12 @@ def _page_images(page: PdfPage, width: int, thumb_width: int,
     return json.dumps(meta).encode("utf-8"), screen, hidpi, thumb, big
 
 
-def _page_task(pdf: str | bytes, index: int, width: int, thumb_width: int, zoom: int) -> list[bytes]:
+def page_files(pdf: str | bytes, index: int, width: int, thumb_width: int, zoom: int, *,
+               front_logo: tuple | None = None, store: DerivedCache | None = None) -> list[bytes]:
     """One page's files, in another process: it opens the PDF itself (a few milliseconds), so any process pool
     can run it, e.g. the print stage's page renderers. The same files as _page_images and their encoding, made
-    one size at a time: a worker holds one image's pixels at once (the zoom image's 35 MB), not all four."""
+    one size at a time: a worker holds one image's pixels at once (the zoom image's 35 MB), not all four.
+    front_logo: (masthead zone, cache key): the logo (logo()) is cut from the 2× pixels too and put in `store`."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(pdf)
@@ -130,6 +132,9 @@ def _page_task(pdf: str | bytes, index: int, width: int, thumb_width: int, zoom:
             del screen, thumb
             hidpi, _, _ = render_trim(page, 2 * width)
             sizes[1], hidpi_file = list(hidpi.size), _jpeg(hidpi)
+            if front_logo is not None and store is not None:
+                zone, logo_key = front_logo
+                store.put("web-logo", logo_key, [_logo_png(hidpi, logo_box(zone, hidpi.width, trim_w))])
             del hidpi
             big, _, _ = render_trim(page, zoom)
             sizes[3], big_file = list(big.size), _jpeg(big)
@@ -200,7 +205,7 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
 
     Files are `dest/<stem>.webp`, `<stem>@2x.jpg`, `<stem>-thumb.webp` and `<stem>@zoom.jpg` (VARIANTS); hrefs are
     relative to dest's parent.
-    pending: prefetch()'s drawing of these images into `cache`, waited for first.
+    pending: web_prefetch.prefetch()'s drawing of these images into `cache`, waited for first.
     cache: a folder of earlier builds' page images; a page whose key and geometry are unchanged is copied from
     it instead of rendered. page_keys: one string per page that the caller guarantees to change whenever the
     page's drawing changes (its own per-page cache key); without them a key is derived from the page's content
@@ -222,7 +227,7 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
         raise EpaperError(f"the PDF has {len(infos)} pages but the issue has {len(stems)}")
     if page_keys is not None and len(page_keys) != len(stems):
         raise EpaperError(f"{len(page_keys)} page keys for {len(stems)} pages")
-    keys = _page_image_keys(infos, page_keys, width, thumb_width, zoom)
+    keys = page_image_keys(infos, page_keys, width, thumb_width, zoom)
     files: dict[int, list[bytes]] = {}
     for i, key in enumerate(keys):
         parts = store.get("web-page", key)
@@ -232,7 +237,7 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
     rendered: dict[int, list[bytes]] = {}
     if executor is not None and len(missing) > 1:
         source = pdf if isinstance(pdf, bytes) else str(pdf)
-        futures = {i: executor.submit(_page_task, source, i, width, thumb_width, zoom) for i in missing}
+        futures = {i: executor.submit(page_files, source, i, width, thumb_width, zoom) for i in missing}
         rendered = {i: f.result() for i, f in futures.items()}
     elif missing:
         rendered = _render_in_threads(pdf, missing, width, thumb_width, zoom, available_cpus())
@@ -304,7 +309,7 @@ def _size(page: PdfPage, scale: float) -> list[int]:
     return [math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)]
 
 
-def _page_image_keys(infos: list, page_keys: Sequence[str] | None, width: int, thumb_width: int,
+def page_image_keys(infos: list, page_keys: Sequence[str] | None, width: int, thumb_width: int,
                      zoom: int) -> list[str]:
     return [make_key("web-page", VERSION, pillow_versions(), _pdfium_version(), width, thumb_width, zoom,
                      LOSSLESS, LOSSY, PAGE_JPEG,
@@ -312,38 +317,62 @@ def _page_image_keys(infos: list, page_keys: Sequence[str] | None, width: int, t
             for i, info in enumerate(infos)]
 
 
-def prefetch(pdf: bytes, page_keys: Sequence[str], cache: Path, executor: Executor, *, zoom: int,
-             width: int = SCREEN_WIDTH, thumb_width: int = THUMB_WIDTH) -> list[Future[None]]:
-    """Start drawing the page images that `cache` lacks in `executor`'s processes (the build's page renderers,
-    warm and otherwise idle once the PDF is joined), each stored in the cache when done; rasterise() with the
-    same arguments then finds every page there. The caller waits for the futures before it calls rasterise();
-    meanwhile it writes the EPUB. The files are the same bytes as rasterise() makes itself."""
-    from ..print.page_pdfs import wake
+# --- the publisher's logo: the 报头 cut from the front page's 2× image -------------------------------------------
 
+LOGO_MAX_WIDTH = 600  # px: schema.org's logo guideline for news publishers
+
+
+def logo_box(zone: tuple[float, float, float, float], hidpi_width: int, trim_w: float) -> tuple[int, ...]:
+    """The masthead zone (x, y, w, h in pt from the trim's top-left) as a box of the 2× image, and the logo's
+    size: (left, top, right, bottom, width, height), at most LOGO_MAX_WIDTH wide."""
+    x, y, w, h = zone
+    k = hidpi_width / trim_w
+    box = (round(x * k), round(y * k), round((x + w) * k), round((y + h) * k))
+    width, height = box[2] - box[0], box[3] - box[1]
+    if width > LOGO_MAX_WIDTH:
+        width, height = LOGO_MAX_WIDTH, max(1, round(height * LOGO_MAX_WIDTH / width))
+    return (*box, width, height)
+
+
+def _logo_png(hidpi: Image.Image, box: tuple[int, ...]) -> bytes:
+    """The logo from the exact 2× pixels (PDFium's render, not the JPEG file: its edges stay clean)."""
+    cut = hidpi.crop(box[:4])
+    if cut.size != box[4:]:
+        cut = cut.resize(box[4:], Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    cut.save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+def logo_key(page_key: str, geometry: str, width: int, zone: tuple[float, float, float, float]) -> str:
+    return make_key("web-logo", VERSION, pillow_versions(), _pdfium_version(), page_key, geometry, width, zone)
+
+
+def logo(pdf: Path | bytes, zone: tuple[float, float, float, float], hidpi_width: int, trim_w: float, *,
+         page_key: str | None = None, cache: Path | None = None, width: int = SCREEN_WIDTH) -> bytes:
+    """The front page's logo PNG (the masthead zone cut from its 2× image, see logo_box), from the cache when
+    web_prefetch.prefetch() made it with the page's images, else drawn here. page_key: as rasterise()'s
+    page_keys (else derived from the page's content)."""
     store = DerivedCache(cache)
-    keys = _page_image_keys(describe_pages(pdf, content=False), page_keys, width, thumb_width, zoom)
-    wake()  # every page renderer draws images, also one that was kept back for a second page
-    return [executor.submit(_cached_page_task, pdf, i, width, thumb_width, zoom, str(cache), key)
-            for i, key in enumerate(keys) if not store.has("web-page", key)]
+    info, = describe_pages(pdf, content=page_key is None, only=[0])
+    key = logo_key(page_key or info.content_key, info.geometry, width, zone)
+    parts = store.get("web-logo", key)
+    if parts is not None and len(parts) == 1:
+        return parts[0]
+    import pypdfium2 as pdfium
 
-
-def _cached_page_task(pdf: bytes, index: int, width: int, thumb_width: int, zoom: int, cache: str, key: str) -> None:
-    _trim()  # the worker drew pages before: what WeasyPrint left freed goes back to the system first
-    DerivedCache(cache).put("web-page", key, _page_task(pdf, index, width, thumb_width, zoom))
-    _trim()  # and the page's pixels (about 70 MB), before the next task
-
-
-def _trim() -> None:
-    """Collect garbage and hand the freed heap back to the system (glibc keeps it otherwise): the workers live on
-    from drawing pages into drawing images, and all processes of a build count towards its memory."""
-    import ctypes
-    import gc
-
-    gc.collect()
+    doc = pdfium.PdfDocument(pdf)
     try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
+        page = doc[0]
+        try:
+            hidpi, _, _ = render_trim(page, 2 * width)
+        finally:
+            page.close()
+    finally:
+        doc.close()
+    data = _logo_png(hidpi, logo_box(zone, hidpi_width, trim_w))
+    store.put("web-logo", key, [data])
+    return data
 
 
 def _pdfium_version() -> str:

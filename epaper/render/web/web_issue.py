@@ -27,7 +27,8 @@ from ...strings import Strings
 from ..blocks import body_blocks, caption_paragraphs
 from ..derived_cache import DerivedCache
 from . import web_site, web_versions
-from .web_images import PageImages, Raster, available_cpus, plan, rasterise, split_pages, zoom_width
+from .web_images import (PageImages, Raster, available_cpus, logo as masthead_logo, logo_box, plan, rasterise,
+                         split_pages, zoom_width)
 from .web_photos import write_photo
 from .web_manifest import MANIFEST, MANIFEST_FORMAT, issue_path
 from .web_theme import CSS, ZOOM_JS, Words, asset, stylesheet, template_env, web_strings
@@ -95,7 +96,7 @@ def write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | by
 
     `pdf` is the print PDF (or its bytes) the pages are rasterised from; `pages` the placed pages whose module
     rectangles become the link areas; `kept` the earlier versions of a corrected issue that the pages list;
-    `pending` the page images being drawn meanwhile (web_images.prefetch). The pages are written from the images'
+    `pending` the page images being drawn meanwhile (web_prefetch.prefetch). The pages are written from the images'
     planned sizes while the images are drawn; their files come last.
     """
     words = Words(web_strings(layout.folders, issue.paper.language), strings)
@@ -292,29 +293,18 @@ def write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | by
     if drawn != images:  # the pages above show the planned sizes: a difference is a bug, never a page to publish
         raise EpaperError(f"the web page images came out other than planned: {drawn} != {images}")
     if masthead is not None:
-        _write_logo(out / "img", images[0], *masthead)
+        zone, raster = masthead
+        (out / raster.href).write_bytes(masthead_logo(pdf, zone, images[0].hidpi.width, images[0].trim_w, cache=cache.folder,
+                                             page_key=page_keys[0] if page_keys is not None else None))
 
 
-def _masthead_box(page: PageLayout | None, images: PageImages | None) -> tuple[tuple[int, int, int, int], Raster] | None:
-    """The 报头 of the front page as the publisher's logo of the structured data: its box in the 2× image and the
-    logo file it becomes (PNG, at most 600 px wide); None when the front page has no masthead zone."""
+def _masthead_box(page: PageLayout | None, images: PageImages | None) -> tuple[tuple[float, ...], Raster] | None:
+    """The 报头 of the front page as the publisher's logo of the structured data: its zone (x, y, w, h in pt) and
+    the logo file it becomes (PNG, at most 600 px wide, see web_images.logo_box); None when the front page has no
+    masthead zone."""
     if page is None or images is None or "masthead" not in page.zones:
         return None
     z = page.zones["masthead"]
-    k = images.hidpi.width / images.trim_w
-    box = (round(z.x * k), round(z.y * k), round((z.x + z.w) * k), round((z.y + z.h) * k))
-    w, h = box[2] - box[0], box[3] - box[1]
-    if w > 600:
-        w, h = 600, max(1, round(h * 600 / w))
-    return box, Raster("img/masthead.png", w, h)
-
-
-def _write_logo(dest: Path, images: PageImages, box: tuple[int, int, int, int], logo: Raster) -> None:
-    """Cut the logo _masthead_box planned from the front page's 2× image."""
-    from PIL import Image
-
-    with Image.open(dest / Path(images.hidpi.href).name) as im:
-        cut = im.convert("RGB").crop(box)
-    if cut.size != (logo.width, logo.height):
-        cut = cut.resize((logo.width, logo.height), Image.Resampling.LANCZOS)
-    cut.save(dest / Path(logo.href).name, "PNG", optimize=True)
+    zone = (z.x, z.y, z.w, z.h)
+    *_, w, h = logo_box(zone, images.hidpi.width, images.trim_w)
+    return zone, Raster("img/masthead.png", w, h)
