@@ -234,8 +234,8 @@ def _build(issue_dir: Path, options: BuildOptions, progress: Progress, before: d
         for planned, page_out in zip(pages, rendered_pages):
             result.findings.extend(page_out.findings)
             result.findings.extend(print_pdf.check_anchors(planned, page_out.anchors))
-        pdf_data = assemble.assemble([o.pdf for o in rendered_pages], assemble.faces_of(rendered_pages), assemble.jump_links(pages),
-                                     cache=images_cache)
+        pdf_data = assemble.assemble([o.pdf for o in rendered_pages], assemble.faces_of(rendered_pages),
+                                     assemble.jump_links(pages), cache=images_cache)
         pdf_data = corrections.mark_version(pdf_data, issue)  # a corrected issue: version N+1 in its metadata
         page_keys = [o.drawing_key for o in rendered_pages]  # what each page draws: the key of its images
         cover, page_images = _prefetch(options, layout, pages, pdf_data, page_keys, images_cache)

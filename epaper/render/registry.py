@@ -82,7 +82,8 @@ def _epub_draft(ctx: Context) -> object:
     palette = ctx.palette
     return epub.prepare_entries(
         ctx.issue, ctx.strings, has_cover=True, cache=ctx.images_cache, embed_fonts=ctx.embed_fonts,
-        modified=ctx.modified, fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
+        modified=ctx.modified,
+        fonts=[(palette[r].family, palette[r].file, palette[r].weight) for r in ("serif", "sans")],
         vertical=ctx.issue.paper.epub_vertical, layout_folders=ctx.layout.folders)
 
 

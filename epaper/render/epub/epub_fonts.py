@@ -1,4 +1,5 @@
-"""A font file (TTF/OTF, or one face of a TTC) and the characters an issue draws with it in, a subset OTF/TTF out; and which characters each of the book's roles draws."""
+"""A font file (TTF/OTF, or one face of a TTC) and the characters an issue draws with it in, a subset OTF/TTF
+out; and the book's documents in, the characters each of its font roles draws out."""
 
 from __future__ import annotations
 

@@ -295,7 +295,14 @@ def start(workers: int = 0, rebuild: bool = False) -> None:
     from it: one worker imports WeasyPrint at once, for the page an edit changed, and the others wait for a page
     (importing beside it would take CPU from loading and laying out the issue in this process)."""
     if workers != 1 and (os.cpu_count() or 1) > 1:
-        pool(workers or None, eager=1 if rebuild else None).submit(_ready)
+        # Ctrl-C held back while the workers are made: a forked one would otherwise run this process's SIGINT
+        # handler (the CLI's) until _warm ignores the signal, and print a KeyboardInterrupt traceback
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+        try:
+            pool(workers or None, eager=1 if rebuild else None).submit(_ready)
+        finally:
+            if held is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def wake() -> None:
@@ -311,6 +318,8 @@ def _ready() -> None:
 def _warm(parent: int, ready, go) -> None:
     # Ctrl-C in a terminal reaches the whole process group: the parent handles it and stops the workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back while start() made this worker
     # a worker must not outlive its parent (a killed build would leave it holding the terminal's pipes)
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     with ready.get_lock():

@@ -1,4 +1,5 @@
-"""The print PDF in; the web e-paper's page images (screen, 2×, zoom, thumbnail, planned or drawn) and page PDFs out."""
+"""The print PDF in; the web e-paper's page images (screen, 2×, zoom, thumbnail; planned or drawn), the
+publisher's logo and the page PDFs out."""
 
 from __future__ import annotations
 

@@ -294,8 +294,9 @@ def write_issue(out: Path, issue: Issue, pages: list[PageLayout], pdf: Path | by
         raise EpaperError(f"the web page images came out other than planned: {drawn} != {images}")
     if masthead is not None:
         zone, raster = masthead
-        (out / raster.href).write_bytes(masthead_logo(pdf, zone, images[0].hidpi.width, images[0].trim_w, cache=cache.folder,
-                                             page_key=page_keys[0] if page_keys is not None else None))
+        front = images[0]
+        (out / raster.href).write_bytes(masthead_logo(pdf, zone, front.hidpi.width, front.trim_w, cache=cache.folder,
+                                                      page_key=page_keys[0] if page_keys is not None else None))
 
 
 def _masthead_box(page: PageLayout | None, images: PageImages | None) -> tuple[tuple[float, ...], Raster] | None:

@@ -19,7 +19,8 @@ def prefetch(pdf: bytes, page_keys: Sequence[str], cache: Path, executor: Execut
     warm and otherwise idle once the PDF is joined), each stored in the cache when done; rasterise() with the
     same arguments then finds every page there. The caller waits for the futures before it calls rasterise();
     meanwhile it writes the EPUB. The files are the same bytes as rasterise() makes itself. logo_zone: the front
-    page's masthead (x, y, w, h in pt), whose logo (web_images.logo()) is cut from the 2× pixels while they are at hand."""
+    page's masthead (x, y, w, h in pt), whose logo (web_images.logo()) is cut from the 2× pixels while they are
+    at hand."""
     from ..print.page_pdfs import wake  # here: page_pdfs is the print stage's, loaded only by a build
 
     store = DerivedCache(cache)
