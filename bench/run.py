@@ -336,36 +336,48 @@ def _tree(pid: int) -> set[int]:
     return tree
 
 
-def tree_rss(pid: int, pss: bool = True) -> tuple[float, float]:
-    """MiB resident in `pid` and all its descendants now, from /proc: the sum of their VmRSS (statm), and with
-    `pss` of their Pss (smaps_rollup: proportional set size, a page shared by n processes, such as a font file or
-    the interpreter, counts 1/n; 0 without). Reading smaps_rollup walks a process's page tables, about 3.5 ms for
-    300 MB: sampled every 50 ms for three such processes it would take a fifth of a core from the build measured."""
+def tree_rss(pid: int) -> tuple[float, set[int]]:
+    """MiB resident in `pid` and all its descendants now (the sum of their VmRSS, from statm), and their pids."""
     page = os.sysconf("SC_PAGE_SIZE")
-    rss = pss_kib = 0
-    for p in _tree(pid):
+    tree, rss = _tree(pid), 0
+    for p in tree:
         try:
             rss += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * page
-            if pss:
-                for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                    if line.startswith("Pss:"):
-                        pss_kib += int(line.split()[1])
         except (OSError, ValueError, IndexError):
             pass
-    return rss / MIB, pss_kib / 1024
+    return rss / MIB, tree
+
+
+def tree_pss(pids: set[int]) -> float:
+    """MiB of the processes' proportional set size (a page shared by n processes, such as a font file, the
+    interpreter or what a forked worker still shares with its parent, counts 1/n), from smaps_rollup. Reading it
+    walks a process's page tables, about 3.5 ms for 300 MB: read every 50 ms for three such processes, it would
+    take a fifth of a core from the build it measures."""
+    kib = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    kib += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return kib / 1024
 
 
 def run_tracked(command: list[str]) -> dict:
     """Run a command; its wall time, CPU (its own and its reaped children's: the page workers) and the peak of
-    the resident memory of it and all its descendants together, sampled every 50 ms (PSS every 250 ms)."""
+    the resident memory of it and all its descendants together, sampled every 50 ms (PSS at each new peak of the
+    RSS and every 250 ms)."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
     peak = peak_pss = 0.0
     samples = 0
     while proc.poll() is None:
         samples += 1
-        rss, pss = tree_rss(proc.pid, pss=samples % 5 == 1)  # PSS every 250 ms: see tree_rss
-        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+        rss, pids = tree_rss(proc.pid)
+        if rss > peak or samples % 5 == 0:  # PSS at every new peak of RSS, else every 250 ms (see tree_pss)
+            peak_pss = max(peak_pss, tree_pss(pids))
+        peak = max(peak, rss)
         time.sleep(0.05)
     err = proc.stderr.read()
     # poll() reaped the child; its rusage (children included) comes from RUSAGE_CHILDREN's growth instead
