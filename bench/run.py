@@ -420,6 +420,8 @@ def edit_one_character(md: Path) -> None:
         if old in body:
             body = body.replace(old, new, 1)
             break
+    else:  # an issue edited this often has none left: a rebuild would find nothing changed and time nothing
+        raise RuntimeError(f"{md}: no 的, ， or 是 left to edit")
     md.write_text(head + sep + body, encoding="utf-8")
 
 
