@@ -197,3 +197,35 @@ def test_cache_entries_are_verified_and_pruned_least_recently_used_first(tmp_pat
     assert left == [f"{0:064x}.bin", f"{3:064x}.bin"]
     assert derived_cache._unpack(b"not an entry") is None
     assert DerivedCache(None).get("k", f"{0:064x}") is None
+
+
+def test_images_the_page_workers_draw_are_those_this_process_draws(tmp_path, monkeypatch):
+    """A build hands the web page images, the logo and the EPUB cover to its page workers once the PDF is joined
+    (web_prefetch); a build without cache or workers draws them itself. Both give the same site and EPUB bytes."""
+    import shutil
+
+    from epaper.build import BuildOptions, build
+    from epaper.render.web import web_prefetch
+
+    from .conftest import MULTI_ISSUE
+
+    root = tmp_path / "wujin-daily"
+    shutil.copytree(MULTI_ISSUE.parent, root, ignore=shutil.ignore_patterns("2024-12-19"))
+    folder = root / MULTI_ISSUE.name
+    handed: list[int] = []
+    real = web_prefetch.prefetch
+
+    def counted(*args, **kwargs):
+        jobs = real(*args, **kwargs)
+        handed.append(len(jobs))
+        return jobs
+
+    monkeypatch.setattr(web_prefetch, "prefetch", counted)
+    formats = ("pdf", "epub", "web")
+    workers = build(folder, BuildOptions(out=tmp_path / "workers", formats=formats, workers=2))
+    assert handed == [len(workers.pages)], "every page's images were drawn by the page workers"
+    here = build(folder, BuildOptions(out=tmp_path / "here", formats=formats, workers=1, cache=False))
+    assert handed == [len(workers.pages)], "a build without workers draws its images itself"
+    assert files(tmp_path / "workers" / "site") == files(tmp_path / "here" / "site")
+    epubs = [next(p for p in r.outputs if p.suffix == ".epub").read_bytes() for r in (workers, here)]
+    assert epubs[0] == epubs[1]
