@@ -295,6 +295,10 @@ def start(workers: int = 0, rebuild: bool = False) -> None:
     from it: one worker imports WeasyPrint at once, for the page an edit changed, and the others wait for a page
     (importing beside it would take CPU from loading and laying out the issue in this process)."""
     if workers != 1 and (os.cpu_count() or 1) > 1:
+        if rebuild and _context().get_start_method() != "fork":
+            # a process that cannot fork (`epaper serve`, threads) would spawn workers that import everything
+            # again (about a second): PageRenderer draws a rebuild's first changed page here instead
+            return
         # Ctrl-C held back while the workers are made: a forked one would otherwise run this process's SIGINT
         # handler (the CLI's) until _warm ignores the signal, and print a KeyboardInterrupt traceback
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
@@ -360,13 +364,17 @@ def shutdown(kill: bool = False) -> None:
 class PageRenderer:
     """Pages are submitted as soon as they are laid out and collected in page order: a page found in the cache is
     read from it, any other goes to the page renderers (build.py started them before loading the issue, see
-    start()), or is drawn in this process when workers is 1."""
+    start()), or is drawn in this process when workers is 1. In a rebuild that started no renderers (start():
+    this process cannot fork) the first changed page is kept back: if it stays the only one (a late correction),
+    this process draws it, with the WeasyPrint it has loaded already; a second changed page starts the renderers
+    and sends both."""
 
     def __init__(self, cache: PageCache | None, workers: int = 0):
         self.cache = cache
         self.parallel = workers != 1 and (os.cpu_count() or 1) > 1
-        self.pending: list[tuple[PageJob, str, Future | PageOut]] = []
+        self.pending: list[tuple[PageJob, str, Future | PageOut | None]] = []
         self.workers = workers
+        self.held: int | None = None  # index in pending of the page kept back
 
     def submit(self, job: PageJob) -> None:
         key = job.key()
@@ -375,19 +383,30 @@ class PageRenderer:
             self.pending.append((job, key, hit))
         elif not self.parallel:
             self.pending.append((job, key, render_page(job)))
+        elif running() is None and self.held is None:
+            self.held = len(self.pending)
+            self.pending.append((job, key, None))
         else:
-            self.pending.append((job, key, pool(self.workers or None).submit(render_page, job)))
+            if self.held is not None:
+                held_job, held_key, _ = self.pending[self.held]
+                self.pending[self.held] = (held_job, held_key, self._send(held_job))
+                self.held = None
+            self.pending.append((job, key, self._send(job)))
             if sum(isinstance(w, Future) for _, _, w in self.pending) > 1:
                 wake()  # a second page to draw: the workers kept back start too
+
+    def _send(self, job: PageJob) -> Future:
+        return pool(self.workers or None).submit(render_page, job)
 
     def results(self) -> list[PageOut]:
         outs = []
         for job, key, work in self.pending:
-            out = work if isinstance(work, PageOut) else work.result()
+            out = work if isinstance(work, PageOut) else render_page(job) if work is None else work.result()
             out.key = key
             if self.cache and not out.cached and not any(f.severity == "error" for f in out.findings):
                 self.cache.put(key, out)
             outs.append(out)
+        self.held = None
         return outs
 
     def cancel(self) -> None:
