@@ -23,7 +23,8 @@ from ...layout.types import PageLayout
 from ..derived_cache import DerivedCache, make_key
 from . import tagging
 from .font_subset import subset_font
-from .page_pdfs import DEFERRED_PROGRAM_MAX, PageOut
+from .page_fonts import DEFERRED_PROGRAM_MAX
+from .page_pdfs import PageOut
 
 
 @dataclass(frozen=True)

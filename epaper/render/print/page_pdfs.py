@@ -3,7 +3,7 @@
 Why per page: WeasyPrint is single-threaded, and our pages are independent documents (every box is placed
 by the layout), so two processes render an issue in about half the time, and a page whose HTML and files
 did not change is not rendered again. assemble.py joins the pages and embeds each font once; the page PDFs
-therefore carry no font programs of their own (see _install_deferral) and are not meant to be read alone.
+therefore carry no font programs of their own (see page_fonts.py) and are not meant to be read alone.
 
 The cache (OUT/.cache/pages) is content-addressed: the key hashes the page's HTML, the fonts it may draw
 with and the versions of epaper and WeasyPrint; an entry also lists every file the page read (stylesheets,
@@ -34,6 +34,7 @@ from ... import __version__
 from ...atomic import write_atomic
 from ...codes import finding
 from ...errors import Finding
+from .page_fonts import deferring_fonts
 
 CACHE_FORMAT = 3  # bump when an entry's meaning changes (3: font programs left to the join)
 KEEP_DAYS = 14  # entries not used for this long are removed after a build
@@ -100,12 +101,10 @@ def render_page(job: PageJob) -> PageOut:
     capture = print_pdf.LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
-    _install_deferral()
-    _deferring.active = True
     try:
-        pdf = print_pdf.pdf_bytes(rendered)
+        with deferring_fonts():
+            pdf = print_pdf.pdf_bytes(rendered)
     finally:
-        _deferring.active = False
         logger.removeHandler(capture)
     anchors = {name: a for page in document.pages for name, a in print_pdf.anchors_pt(page).items()}
     faces = {font.hash: (font.family, int(font.weight), int(font.index)) for font in document.fonts.values()}
@@ -120,68 +119,6 @@ def render_page(job: PageJob) -> PageOut:
                                 hint="a page box overflowed: this is a layout bug"))
     return PageOut(job.number, pdf, anchors, findings, faces, reads, cpu=time.process_time() - start,
                    rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-
-
-# The program of a font that assemble.py replaces (every face fontconfig names a file for) is not subset here: the
-# join subsets the file once to the glyphs of all pages, and WeasyPrint's own subset per page (HarfBuzz, about
-# 0.05 s a face and page) would be thrown away. The page keeps only a four-byte sfnt version, which tells
-# WeasyPrint (and the join) whether the face is CFF (FontFile3) or TrueType (FontFile2).
-DEFERRED_PROGRAM_MAX = 4
-
-
-_deferring = threading.local()  # set while this thread writes a page PDF (other WeasyPrint renders subset as usual)
-
-
-@functools.lru_cache(maxsize=None)
-def _joined_file(family: str, weight: int) -> str:
-    """The file assemble.py will subset for this face ("" if fontconfig names none: the page keeps its own)."""
-    from ...fonts import fc_match_file
-
-    return fc_match_file(family, weight)
-
-
-class _Unread:
-    """A face's program not copied out of HarfBuzz (WeasyPrint copies each face's whole file when it meets the
-    face: 16–20 MB for a CJK face, five faces a page): read only if the font is not deferred after all."""
-
-    def __init__(self, hb_face) -> None:
-        self.hb_face = hb_face
-
-
-def _install_deferral() -> None:
-    """Wrap WeasyPrint's Font.clean and its reading of a face's program once per process (the fonts are made while
-    the PDF is written)."""
-    from weasyprint.pdf import fonts
-
-    if getattr(fonts.Font.clean, "_epaper_deferral", False):
-        return
-    clean = fonts.Font.clean
-    face_data = fonts.get_hb_object_data
-
-    def deferred_face_data(hb_object, ot_color=None, glyph=None):
-        if getattr(_deferring, "active", False) and ot_color is None and glyph is None:
-            return _Unread(hb_object)
-        return face_data(hb_object, ot_color, glyph)
-
-    def deferred_clean(font, to_unicode, hinting):
-        if (getattr(_deferring, "active", False) and not font.bitmap and not font.used_in_forms
-                and "fvar" not in font.tables and _joined_file(font.family, int(font.weight))):
-            # the sfnt version WeasyPrint's own subset would start with (a face of a .ttc starts with "ttcf")
-            font.file_content = b"OTTO" if ("CFF " in font.tables or "CFF2" in font.tables) else b"\0\1\0\0"
-            return
-        # Type 3 glyphs, full widths and static instances read the program: WeasyPrint's own path, as it is
-        active = getattr(_deferring, "active", False)
-        _deferring.active = False
-        try:
-            if isinstance(font.file_content, _Unread):
-                font.file_content = face_data(font.file_content.hb_face)
-            clean(font, to_unicode, hinting)
-        finally:
-            _deferring.active = active
-
-    deferred_clean._epaper_deferral = True
-    fonts.Font.clean = deferred_clean
-    fonts.get_hb_object_data = deferred_face_data
 
 
 class PageCache:
