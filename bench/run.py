@@ -130,8 +130,8 @@ def child_build(issue_dir: Path, work: Path) -> dict:
 
 
 def image_costs(pdf: Path, zoom: int) -> dict:
-    """CPU seconds of a PDF's web page images, made as the build makes them (web_images._page_images, then the
-    four encodes): PDFium's drawing and resizing apart from the encoding."""
+    """CPU seconds of a PDF's web page images, made as the build makes them (web_images._page_images draws one
+    image at a time, web_images.ENCODERS encode it): PDFium's drawing and resizing apart from the encoding."""
     import pypdfium2 as pdfium
     from epaper.render.web import web_images as wi
 
@@ -140,11 +140,16 @@ def image_costs(pdf: Path, zoom: int) -> dict:
     try:
         for index in range(len(doc)):
             page = doc[index]
-            a = time.process_time()
-            _, screen, hidpi, thumb, big = wi._page_images(page, wi.SCREEN_WIDTH, wi.THUMB_WIDTH, zoom)
-            b = time.process_time()
-            wi._webp(screen, lossless=True), wi._jpeg(hidpi), wi._webp(thumb, lossless=False), wi._jpeg(big)
-            draw, encode = draw + b - a, encode + time.process_time() - b
+            images = wi._page_images(page, wi.SCREEN_WIDTH, wi.THUMB_WIDTH, zoom)
+            while True:
+                a = time.process_time()
+                drawn = next(images, None)
+                b = time.process_time()
+                if drawn is None:
+                    break
+                slot, im, _ = drawn
+                wi.ENCODERS[slot](im)
+                draw, encode = draw + b - a, encode + time.process_time() - b
             page.close()
     finally:
         doc.close()

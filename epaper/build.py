@@ -161,19 +161,19 @@ def build(issue_dir: Path | str, options: BuildOptions = BuildOptions(), progres
     cache_root = Path(options.cache_dir) if options.cache_dir else Path(options.out) / CACHE
     page_pdfs.start(options.workers, rebuild=options.cache and page_pdfs.PageCache(cache_root / "pages").has_entries())
     try:
-        return _build(Path(issue_dir), options, progress, before)
+        return _build(Path(issue_dir), options, progress, before, cache_root)
     finally:
         page_pdfs.shutdown(kill=True)  # normally stopped already (after the PDF stage); on an error, at once
 
 
-def _build(issue_dir: Path, options: BuildOptions, progress: Progress, before: dict | None) -> BuildResult:
+def _build(issue_dir: Path, options: BuildOptions, progress: Progress, before: dict | None,
+           cache_root: Path) -> BuildResult:
     """build() once the page renderers are starting: everything from loading the issue to publishing."""
     from .render.print import page_pdfs, print_pdf
     from .source import images as source_images
 
-    cache_root = Path(options.cache_dir) if options.cache_dir else Path(options.out) / CACHE
     # photos checked by earlier builds (by their bytes) are not decoded again to be checked
-    source_images.CACHE_DIR = cache_root / "identify" if options.cache else None
+    source_images.CACHE_DIR = cache_root / "images" if options.cache else None
     issue, layout, palette, strings = prepare(Path(issue_dir), options.edition)
     check_unplaced(issue)  # E110: text the importer could not place stops the build until it is moved or deleted
     result = BuildResult(issue)
@@ -265,6 +265,7 @@ def _build(issue_dir: Path, options: BuildOptions, progress: Progress, before: d
                     names.append(file.name)
                 else:
                     site_files.append(file)
+            page_pdfs.shutdown()  # the EPUB's cover was their last task when no web e-paper is built
         finally:
             if press_job is not None:
                 press_job.close()
@@ -327,9 +328,8 @@ def _prefetch(options: BuildOptions, layout: Layout, pages: list[PageLayout], pd
     joined) while this process writes the PDF, the rest of the EPUB and the web pages: (the cover's packed image,
     the page images' jobs, which hand their files over through the images cache). None and [] without the
     format, without running renderers, or (page images) without a cache."""
-    from .render.epub.epub_images import pack_pdf_page
+    from .render.epub import epub
     from .render.print import page_pdfs
-    from .render.derived_cache import DerivedCache
     from .render.web import web_images, web_prefetch
 
     workers = page_pdfs.running()
@@ -338,7 +338,7 @@ def _prefetch(options: BuildOptions, layout: Layout, pages: list[PageLayout], pd
     cover = None
     if "epub" in options.formats:  # first: the EPUB, written next, waits for it
         page_pdfs.wake()
-        cover = workers.submit(pack_pdf_page, pdf, page_key=page_keys[0], cache=DerivedCache(cache))
+        cover = workers.submit(epub.pack_cover, cover_pdf=pdf, cover_key=page_keys[0], cache=cache)
     images = []
     if "web" in options.formats and cache is not None:
         _, zoom = web_images.zoom_width(layout.width, layout.body_size)

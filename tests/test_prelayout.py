@@ -186,7 +186,7 @@ def test_identify_remembers_a_content_that_decoded_and_never_a_broken_one(tmp_pa
     expected = images.identify(photo)  # no cache
     monkeypatch.setattr(images, "CACHE_DIR", tmp_path / "cache")
     assert images.identify(photo) == expected == images.ImageInfo("PNG", "RGB", 300, 200)
-    assert len(list((tmp_path / "cache").glob("identify-*.json"))) == 1
+    assert len(list((tmp_path / "cache").glob("identify/*.bin"))) == 1
     real = images._identify
     monkeypatch.setattr(images, "_identify", lambda source: pytest.fail("decoded again"))
     copy = tmp_path / "same-bytes.png"
@@ -199,7 +199,7 @@ def test_identify_remembers_a_content_that_decoded_and_never_a_broken_one(tmp_pa
         with pytest.raises(images.ImageProblem, match="ends before its data does") as problem:
             images.identify(truncated)
         assert problem.value.kind == "truncated"
-    assert len(list((tmp_path / "cache").glob("identify-*.json"))) == 1
+    assert len(list((tmp_path / "cache").glob("identify/*.bin"))) == 1
     Image.new("RGB", (30, 20)).save(photo)  # new content under the old name: decoded, and its own size
     assert images.identify(photo) == images.ImageInfo("PNG", "RGB", 30, 20)
 

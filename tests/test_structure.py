@@ -11,8 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "epaper"
 # `ocr` (epaper import-text) writes issue folders like `newsroom` and plans them with the layout: a tool, not a stage
 # a build runs. `__main__` is the command line's entry point.
 STAGES = [
-    {"__init__", "errors", "model", "codes", "strings", "text", "schema", "fonts", "atomic", "digest", "environment", "paths",
-     "marks", "iiif", "cache_layout"},
+    {"__init__", "errors", "model", "codes", "strings", "text", "schema", "fonts", "atomic", "digest", "derived_cache",
+     "environment", "paths", "marks", "iiif", "cache_layout"},
     {"source"},
     {"layout"},
     {"render"},

@@ -13,9 +13,9 @@ import pytest
 from epaper.build import BuildResult
 from epaper.paths import LAYOUTS
 from epaper.layout.grid import load_layout
-from epaper.render import derived_cache
+from epaper import derived_cache
 from epaper.render.web import web_images, web_photos
-from epaper.render.derived_cache import DerivedCache
+from epaper.derived_cache import DerivedCache
 from epaper.render.print.pdf_pages import describe_pages
 from epaper.render.web.web import write_site
 from epaper.strings import Strings

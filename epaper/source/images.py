@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageFile
 
-from ..atomic import write_atomic
+from ..derived_cache import DerivedCache, make_key
 
 # 80 megapixels: above every 35 mm camera (61 MP) and four times a whole broadsheet page at 300 ppi (~24 MP),
 # which is the most any output uses; decoding one takes ~250 MB as RGB.
@@ -115,20 +115,11 @@ def decode_fully(im: Image.Image) -> None:
         ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
-# Where identify keeps what it found per image content between runs (the build may set it under OUT/.cache);
-# None: every image is decoded again.
+# Where identify keeps what it found per image content between runs: a DerivedCache folder (the build's
+# OUT/.cache/images, pruned with the page images it holds); None: every image is decoded again.
 CACHE_DIR: Path | None = None
 _CACHE_VERSION = 1  # bump when what identify checks changes
 _CACHE_MAX_BYTES = 64 << 20  # a larger file is decoded every time (hashing would hold all of it in memory)
-
-
-def _cache_file(data: bytes) -> Path | None:
-    """The JSON file of this content's ImageInfo: keyed by the bytes, Pillow's version and the rules above."""
-    if CACHE_DIR is None:
-        return None
-    rules = json.dumps([_CACHE_VERSION, Image.__version__, MAX_PIXELS, sorted(FORMATS), sorted(MODES)])
-    key = hashlib.sha256(rules.encode() + b"\0" + hashlib.sha256(data).digest()).hexdigest()
-    return CACHE_DIR / f"identify-{key[:32]}.json"
 
 
 def identify(path: Path) -> ImageInfo:
@@ -141,20 +132,20 @@ def identify(path: Path) -> ImageInfo:
         data = Path(path).read_bytes()
     except OSError:
         return _identify(path)  # as without a cache
-    file = _cache_file(data)
-    try:
-        known = json.loads(file.read_text(encoding="utf-8"))
-        return ImageInfo(str(known["format"]), str(known["mode"]), int(known["width"]), int(known["height"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    store = DerivedCache(CACHE_DIR)
+    key = make_key("identify", _CACHE_VERSION, Image.__version__, MAX_PIXELS, sorted(FORMATS), sorted(MODES), data)
+    parts = store.get("identify", key)
+    if parts is not None:
+        try:
+            known = json.loads(parts[0])
+            return ImageInfo(str(known["format"]), str(known["mode"]), int(known["width"]), int(known["height"]))
+        except (ValueError, KeyError, TypeError, IndexError):
+            pass  # an entry of another shape: decoded again
     try:
         info = _identify(data)  # the bytes hashed are the bytes checked, even if the file changes meanwhile
     except ImageProblem:
         return _identify(path)  # reported from the file, as without a cache (Pillow's message names it)
-    try:
-        write_atomic(file, json.dumps(dataclasses.asdict(info)).encode(), mode=None)
-    except OSError:
-        pass  # a read-only cache: decoded again next time
+    store.put("identify", key, [json.dumps(dataclasses.asdict(info)).encode()])
     return info
 
 

@@ -20,7 +20,7 @@ from ...model import Article, Issue, Page, Paper, Photo
 from ...paths import LAYOUTS
 from ...strings import Strings
 from ..blocks import body_blocks, caption_paragraphs, caption_snippet
-from ..derived_cache import DerivedCache
+from ...derived_cache import DerivedCache
 from .epub_fonts import SubsetFont, collect_chars, default_fonts, subset_fonts
 from .epub_images import PackedImage, pack_image, pack_pdf_page
 from .epub_meta import accessibility, book_identifier, contributors, epub_language, epub_title, modified_time
@@ -383,8 +383,8 @@ def write_epub(issue: Issue, strings: Strings, out_path: Path | str, *, cover_pn
 def write_draft(draft: Draft, out_path: Path | str, *, cover_pdf: Path | bytes, cover_key: str | None = None,
                 cache: Path | None = None, cover: PackedImage | None = None) -> None:
     """write_epub in two steps: a Draft from prepare_entries(has_cover=True), made before the print PDF existed,
-    completed with the cover drawn from cover_pdf (or `cover`, that packed already: epub_images.pack_pdf_page with
-    the same arguments). The same bytes as write_epub with the same arguments."""
+    completed with the cover drawn from cover_pdf (or `cover`, packed already by pack_cover with the same
+    arguments, as the build's page workers do). The same bytes as write_epub with the same arguments."""
     if cover is None:
         cover = pack_cover(cover_pdf=cover_pdf, cover_key=cover_key, cache=cache)
     entries, when = finish_entries(draft, cover)

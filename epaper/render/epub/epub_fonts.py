@@ -18,7 +18,7 @@ from fontTools.ttLib import TTCollection, TTFont
 from ...errors import EnvironmentProblem, EpaperError
 from ...model import Paper
 from ...paths import FONTS
-from ..derived_cache import DerivedCache, file_digest, make_key
+from ...derived_cache import DerivedCache, file_digest, make_key
 
 # OS/2 fsType bit 1: "Restricted License embedding" — the font must not be embedded at all.
 _FS_TYPE_RESTRICTED = 0x0002

@@ -12,7 +12,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from ...errors import EpaperError
 from ...source.images import open_image
-from ..derived_cache import DerivedCache, make_key, pillow_versions
+from ...derived_cache import DerivedCache, make_key, pillow_versions
 
 # Long side of any image in the package. 1,600 px is sharp on a phone or tablet at full width and keeps a
 # photo around 150–300 KB; Apple Books and Kindle both downscale larger images anyway.

@@ -20,7 +20,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from ...layout.types import PageLayout
-from ..derived_cache import DerivedCache, make_key
+from ...derived_cache import DerivedCache, make_key
 from . import tagging
 from .font_subset import subset_font
 from .page_fonts import DEFERRED_PROGRAM_MAX

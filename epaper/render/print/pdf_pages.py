@@ -1,4 +1,5 @@
-"""A PDF in; per page its geometry, a key that changes with its drawing (pikepdf), and trim-box bitmaps (PDFium) out."""
+"""A PDF in; per page its geometry, a key that changes with its drawing (pikepdf), trim-box bitmaps (PDFium) and
+one-page PDFs out."""
 
 from __future__ import annotations
 
@@ -181,3 +182,21 @@ def render_trim(page: PdfPage, width: int) -> tuple[Image.Image, float, float]:
     trim_w, trim_h = tr - tl, tt - tb
     im = page.render(scale=width / trim_w).to_pil()
     return im if im.mode == "RGB" else im.convert("RGB"), trim_w, trim_h
+
+
+def split_pages(pdf: Path | bytes, targets: list[Path]) -> None:
+    """One PDF per page: the print PDF's page copied as it is, with only the fonts, images and forms it uses.
+
+    WeasyPrint gives every page one shared resource dictionary, so a page copied whole would carry every photo
+    of the issue. The file identifier is derived from the content (PDFium's was random): the same page gives
+    the same file.
+    """
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf) as src:
+        for index, target in enumerate(targets):
+            with pikepdf.new() as single:
+                single.pages.append(src.pages[index])
+                single.pages[0].remove_unreferenced_resources()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                single.save(target, deterministic_id=True)

@@ -30,7 +30,7 @@ from ...layout.grid import Layout
 from ...layout.types import PageLayout
 from ...model import Issue
 from ...strings import Strings
-from ..derived_cache import DerivedCache
+from ...derived_cache import DerivedCache
 from . import web_site, web_versions
 from .web_archive import write_archive
 from .web_issue import write_issue

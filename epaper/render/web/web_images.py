@@ -1,5 +1,5 @@
-"""The print PDF in; the web e-paper's page images (screen, 2×, zoom, thumbnail; planned or drawn), the
-publisher's logo and the page PDFs out."""
+"""The print PDF in; the web e-paper's page images (screen, 2×, zoom, thumbnail; planned or drawn) and the
+publisher's logo out."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from PIL import Image
 
 from ...errors import EpaperError
-from ..derived_cache import DerivedCache, make_key, pillow_versions
+from ...derived_cache import DerivedCache, make_key, pillow_versions
 from ..print.pdf_pages import describe_pages, render_trim
 
 if TYPE_CHECKING:
@@ -97,55 +97,60 @@ def zoom_width(trim_w_pt: float, body_pt: float, text_px: float = ZOOM_TEXT_PX) 
     return css, 2 * css
 
 
-def _page_images(page: PdfPage, width: int, thumb_width: int,
-                 zoom: int) -> tuple[bytes, Image.Image, Image.Image, Image.Image, Image.Image]:
-    """A pypdfium2 page's meta JSON and its images to encode: screen, 2×, thumbnail, zoom.
+# How each page image is encoded, in the order of VARIANTS: screen, 2×, thumbnail, zoom.
+ENCODERS: tuple[Callable[[Image.Image], bytes], ...] = (
+    lambda im: _webp(im, lossless=True), _jpeg, lambda im: _webp(im, lossless=False), _jpeg)
 
-    The meta records the trim size PDFium reports and the pixel sizes, so a cached page needs no PDFium at all.
-    """
+
+def _page_images(page: PdfPage, width: int, thumb_width: int,
+                 zoom: int) -> Iterator[tuple[int, Image.Image, tuple[float, float]]]:
+    """A pypdfium2 page's images, drawn one at a time: (its place in VARIANTS, the image, the trim's width and
+    height in pt as PDFium reports them). A caller that encodes each before taking the next holds one image's
+    pixels at once (the zoom image's 35 MB), not all four."""
     screen, trim_w, trim_h = render_trim(page, width)
-    hidpi, _, _ = render_trim(page, 2 * width)
-    thumb_h = max(1, round(thumb_width * screen.height / screen.width))
+    trim = (trim_w, trim_h)
     # From the 1× image: resampling from the 2× one was measured twice as slow and looks the same at 480 px.
+    thumb_h = max(1, round(thumb_width * screen.height / screen.width))
     thumb = screen.resize((thumb_width, thumb_h), Image.Resampling.LANCZOS)
-    big, _, _ = render_trim(page, zoom)
-    meta = {"trim": [trim_w, trim_h], "sizes": [list(im.size) for im in (screen, hidpi, thumb, big)]}
-    return json.dumps(meta).encode("utf-8"), screen, hidpi, thumb, big
+    yield 0, screen, trim
+    del screen
+    yield 2, thumb, trim
+    del thumb
+    yield 1, render_trim(page, 2 * width)[0], trim
+    yield 3, render_trim(page, zoom)[0], trim
+
+
+def _meta(trim: tuple[float, float], sizes: list[list[int]]) -> bytes:
+    """The meta JSON of a page's images: the trim PDFium reports and the pixel sizes, so that a cached page needs
+    no PDFium at all."""
+    return json.dumps({"trim": list(trim), "sizes": sizes}).encode("utf-8")
 
 
 def page_files(pdf: str | bytes, index: int, width: int, thumb_width: int, zoom: int, *,
                front_logo: tuple | None = None, store: DerivedCache | None = None) -> list[bytes]:
-    """One page's files, in another process: it opens the PDF itself (a few milliseconds), so any process pool
-    can run it, e.g. the print stage's page renderers. The same files as _page_images and their encoding, made
-    one size at a time: a worker holds one image's pixels at once (the zoom image's 35 MB), not all four.
-    front_logo: (masthead zone, cache key): the logo (logo()) is cut from the 2× pixels too and put in `store`."""
+    """One page's files (its meta, then VARIANTS' files), in another process: it opens the PDF itself (a few
+    milliseconds), so any process pool can run it, e.g. the print stage's page renderers. Each image is encoded
+    before the next is drawn. front_logo: (masthead zone, cache key): the logo (logo()) is cut from the 2× pixels
+    too and put in `store`."""
     import pypdfium2 as pdfium
 
+    sizes: list[list[int]] = [[]] * len(VARIANTS)
+    files: list[bytes] = [b""] * len(VARIANTS)
     doc = pdfium.PdfDocument(pdf)
     try:
         page = doc[index]
         try:
-            screen, trim_w, trim_h = render_trim(page, width)
-            thumb_h = max(1, round(thumb_width * screen.height / screen.width))
-            thumb = screen.resize((thumb_width, thumb_h), Image.Resampling.LANCZOS)  # as _page_images does
-            sizes = [list(screen.size), [], list(thumb.size), []]
-            screen_file, thumb_file = _webp(screen, lossless=True), _webp(thumb, lossless=False)
-            del screen, thumb
-            hidpi, _, _ = render_trim(page, 2 * width)
-            sizes[1], hidpi_file = list(hidpi.size), _jpeg(hidpi)
-            if front_logo is not None and store is not None:
-                zone, logo_key = front_logo
-                store.put("web-logo", logo_key, [_logo_png(hidpi, logo_box(zone, hidpi.width, trim_w))])
-            del hidpi
-            big, _, _ = render_trim(page, zoom)
-            sizes[3], big_file = list(big.size), _jpeg(big)
-            del big
+            for slot, im, trim in _page_images(page, width, thumb_width, zoom):
+                sizes[slot], files[slot] = list(im.size), ENCODERS[slot](im)
+                if slot == 1 and front_logo is not None and store is not None:
+                    zone, logo_key = front_logo
+                    store.put("web-logo", logo_key, [_logo_png(im, logo_box(zone, im.width, trim[0]))])
+                del im
         finally:
             page.close()
     finally:
         doc.close()
-    meta = {"trim": [trim_w, trim_h], "sizes": sizes}
-    return [json.dumps(meta).encode("utf-8"), screen_file, hidpi_file, thumb_file, big_file]
+    return [_meta(trim, sizes), *files]
 
 
 def available_cpus() -> int:
@@ -174,17 +179,15 @@ def _render_in_threads(pdf: Path | bytes, indexes: list[int], width: int, thumb_
         with ThreadPoolExecutor(max_workers=threads) as pool:
             for i in indexes:
                 page = doc[i]
+                sizes: list[list[int]] = [[]] * len(VARIANTS)
+                files: list[Future[bytes] | None] = [None] * len(VARIANTS)
                 try:
-                    meta, screen, hidpi, thumb, big = _page_images(page, width, thumb_width, zoom)
+                    for slot, im, trim in _page_images(page, width, thumb_width, zoom):
+                        sizes[slot], files[slot] = list(im.size), pool.submit(ENCODERS[slot], im)
+                        del im  # the encoder holds it now: freed as soon as its file is done
                 finally:
                     page.close()
-                # the largest files first: they are the longest encodes, so they should not be left running last
-                big_file = pool.submit(_jpeg, big)
-                hidpi_file = pool.submit(_jpeg, hidpi)
-                screen_file = pool.submit(_webp, screen, lossless=True)
-                thumb_file = pool.submit(_webp, thumb, lossless=False)
-                pending.append((i, meta, [screen_file, hidpi_file, thumb_file, big_file]))
-                del screen, hidpi, thumb, big  # the encoders hold them now: freed as soon as each file is done
+                pending.append((i, _meta(trim, sizes), files))
                 # one page encodes while the next is drawn: a deeper queue would not keep the cores busier, only
                 # hold more pages of pixels (about 70 MB each)
                 if len(pending) > 1:
@@ -258,7 +261,7 @@ def rasterise(pdf: Path | bytes, dest: Path, stems: list[str], *, width: int = S
 
 
 def _page_images_of(folder: str, stem: str, meta: dict) -> PageImages:
-    """A page's PageImages from its meta (trim and pixel sizes, see _page_images), files under `folder`."""
+    """A page's PageImages from its meta (trim and pixel sizes, see _meta), files under `folder`."""
     rasters = [Raster(f"{folder}/{stem}{suffix}{ext}", *size) for (suffix, ext), size in zip(VARIANTS, meta["sizes"])]
     return PageImages(*rasters, trim_w=meta["trim"][0], trim_h=meta["trim"][1])
 
@@ -293,7 +296,7 @@ def plan(pdf: Path | bytes, folder: str, stems: list[str], *, width: int = SCREE
 
 
 def _planned(page: PdfPage, width: int, thumb_width: int, zoom: int) -> dict:
-    """A page's meta as _page_images makes it (trim, pixel sizes), without rendering."""
+    """A page's meta as _page_images draws it (trim, pixel sizes), without rendering."""
     try:
         tl, tb, tr, tt = page.get_trimbox()
         page.set_cropbox(tl, tb, tr, tt)
@@ -380,21 +383,3 @@ def _pdfium_version() -> str:
     import pypdfium2
 
     return f"{pypdfium2.PDFIUM_INFO} {pypdfium2.PYPDFIUM_INFO}"
-
-
-def split_pages(pdf: Path | bytes, targets: list[Path]) -> None:
-    """One PDF per page: the print PDF's page copied as it is, with only the fonts, images and forms it uses.
-
-    WeasyPrint gives every page one shared resource dictionary, so a page copied whole would carry every photo
-    of the issue. The file identifier is derived from the content (PDFium's was random): the same page gives
-    the same file.
-    """
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf) as src:
-        for index, target in enumerate(targets):
-            with pikepdf.new() as single:
-                single.pages.append(src.pages[index])
-                single.pages[0].remove_unreferenced_resources()
-                target.parent.mkdir(parents=True, exist_ok=True)
-                single.save(target, deterministic_id=True)

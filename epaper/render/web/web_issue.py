@@ -25,10 +25,11 @@ from ...layout.types import Module, PageLayout
 from ...model import Article, Issue, Page, Photo
 from ...strings import Strings
 from ..blocks import body_blocks, caption_paragraphs
-from ..derived_cache import DerivedCache
+from ...derived_cache import DerivedCache
 from . import web_site, web_versions
+from ..print.pdf_pages import split_pages
 from .web_images import (PageImages, Raster, available_cpus, logo as masthead_logo, logo_box, plan, rasterise,
-                         split_pages, zoom_width)
+                         zoom_width)
 from .web_photos import write_photo
 from .web_manifest import MANIFEST, MANIFEST_FORMAT, issue_path
 from .web_theme import CSS, ZOOM_JS, Words, asset, stylesheet, template_env, web_strings

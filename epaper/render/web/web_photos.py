@@ -11,7 +11,7 @@ from PIL import Image, ImageCms, ImageOps
 from ...errors import EpaperError
 from ...model import Photo
 from ...source.images import open_image
-from ..derived_cache import DerivedCache, make_key, pillow_versions
+from ...derived_cache import DerivedCache, make_key, pillow_versions
 from .web_images import LOSSLESS, LOSSY, VERSION, Raster, _webp
 
 PHOTO_WIDTHS = (800, 1600)  # px: long side of the article page's photo variants

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
-from ..derived_cache import DerivedCache
+from ...derived_cache import DerivedCache
 from ..print.pdf_pages import describe_pages
 from .web_images import SCREEN_WIDTH, THUMB_WIDTH, logo_key, page_image_keys, page_files
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..atomic import write_atomic
+from .atomic import write_atomic
 
 LOG = logging.getLogger("epaper.cache")
 # File magic: an entry of another layout (or any other file) is never taken for one of ours.
